@@ -1,0 +1,3 @@
+from ii_desktop.cli.main import main
+
+raise SystemExit(main())

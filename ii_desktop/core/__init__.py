@@ -1,0 +1,1 @@
+"""Shared foundations: events, errors and settings. Imports neither Qt nor mlx."""

@@ -1,0 +1,148 @@
+"""Where app data lives and the settings that shape the engine.
+
+The data directory comes from ``--data-dir``, else ``II_DESKTOP_DATA_DIR``, else the
+platform's user data folder. Settings are a JSON file inside it, written atomically.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from ii_desktop.core.errors import ConfigError
+
+APP_NAME = "ii-desktop"
+DATA_DIR_ENV = "II_DESKTOP_DATA_DIR"
+
+# The model card's recommended sampling for II-Search-4B.
+DEFAULT_TEMPERATURE = 0.6
+DEFAULT_TOP_P = 0.95
+DEFAULT_TOP_K = 20
+DEFAULT_REPETITION_PENALTY = 1.1
+DEFAULT_MAX_TOKENS = 2048
+
+# YaRN settings from the model card: factor 1.5 over 98,304 native positions.
+YARN_ROPE_SCALING: dict[str, Any] = {
+    "rope_type": "yarn",
+    "factor": 1.5,
+    "original_max_position_embeddings": 98304,
+}
+LONG_CONTEXT_MAX = 131072
+KV_BITS_CHOICES = (None, 8, 4)
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    data_dir: Path
+
+    @property
+    def settings_file(self) -> Path:
+        return self.data_dir / "settings.json"
+
+    @property
+    def kv_cache_dir(self) -> Path:
+        return self.data_dir / "kv-cache"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    def ensure(self) -> AppPaths:
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"Cannot create the data folder {self.data_dir}: {exc.strerror or exc}"
+            ) from None
+        return self
+
+
+def resolve_data_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        return Path(env).expanduser().resolve()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def app_paths(explicit: str | os.PathLike[str] | None = None) -> AppPaths:
+    return AppPaths(resolve_data_dir(explicit))
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """How the local model runs. ``context_length`` None means the model's own limit."""
+
+    model_path: str | None = None
+    context_length: int | None = None
+    long_context: bool = False
+    kv_bits: int | None = None
+    prefill_chunk: int = 512
+    cache_memory_budget: int = 4 * 1024**3
+    persist_caches: bool = True
+    disk_cache_budget: int = 16 * 1024**3
+
+    def __post_init__(self) -> None:
+        if self.kv_bits not in KV_BITS_CHOICES:
+            raise ConfigError("KV cache bits must be none, 8 or 4.")
+        if self.prefill_chunk < 1:
+            raise ConfigError("The prefill chunk size must be at least 1 token.")
+        if self.context_length is not None and self.context_length < 256:
+            raise ConfigError("The context length must be at least 256 tokens.")
+        if self.context_length is not None and self.context_length > LONG_CONTEXT_MAX:
+            raise ConfigError(f"The context length cannot exceed {LONG_CONTEXT_MAX:,} tokens.")
+
+
+@dataclass
+class Settings:
+    engine: EngineSettings = field(default_factory=EngineSettings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"engine": dataclasses.asdict(self.engine)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Settings:
+        engine = data.get("engine", {})
+        if not isinstance(engine, dict):
+            raise ConfigError("settings.json: 'engine' must be an object.")
+        known = {f.name for f in dataclasses.fields(EngineSettings)}
+        try:
+            return cls(engine=EngineSettings(**{k: v for k, v in engine.items() if k in known}))
+        except TypeError as exc:
+            raise ConfigError(f"settings.json: {exc}") from None
+
+
+def load_settings(paths: AppPaths) -> Settings:
+    """Read settings; a damaged file is kept aside and defaults are used."""
+    path = paths.settings_file
+    if not path.exists():
+        return Settings()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        return Settings.from_dict(data)
+    except (ValueError, ConfigError, OSError):
+        aside = path.with_suffix(".damaged.json")
+        try:
+            os.replace(path, aside)
+        except OSError:
+            pass
+        return Settings()
+
+
+def save_settings(paths: AppPaths, settings: Settings) -> None:
+    paths.ensure()
+    tmp = paths.settings_file.with_suffix(".tmp")
+    try:
+        tmp.write_text(json.dumps(settings.to_dict(), indent=2), encoding="utf-8")
+        os.replace(tmp, paths.settings_file)
+    except OSError as exc:
+        raise ConfigError(f"Could not save settings: {exc.strerror or exc}") from None

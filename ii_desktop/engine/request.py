@@ -1,0 +1,72 @@
+"""What a caller asks the engine for. Plain data; no mlx."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ii_desktop.core.errors import UsageError
+from ii_desktop.core.settings import (
+    DEFAULT_MAX_TOKENS,
+    DEFAULT_REPETITION_PENALTY,
+    DEFAULT_TEMPERATURE,
+    DEFAULT_TOP_K,
+    DEFAULT_TOP_P,
+)
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Sampling settings; defaults are the model card's. ``temperature`` 0 is greedy."""
+
+    temperature: float = DEFAULT_TEMPERATURE
+    top_p: float = DEFAULT_TOP_P
+    top_k: int = DEFAULT_TOP_K
+    repetition_penalty: float = DEFAULT_REPETITION_PENALTY
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.temperature < 0:
+            raise UsageError("temperature must be 0 or more")
+        if not 0 < self.top_p <= 1:
+            raise UsageError("top_p must be in (0, 1]")
+        if self.top_k < 0:
+            raise UsageError("top_k must be 0 (off) or more")
+        if self.repetition_penalty <= 0:
+            raise UsageError("repetition_penalty must be positive")
+
+    @classmethod
+    def greedy(cls, seed: int | None = 0) -> Sampling:
+        return cls(temperature=0.0, top_p=1.0, top_k=0, repetition_penalty=1.0, seed=seed)
+
+
+LogitsProcessor = Callable[[Any, Any], Any]
+
+
+@dataclass
+class GenerationRequest:
+    """One assistant turn for one conversation.
+
+    ``messages`` are chat messages (role/content dicts) rendered with the model's own
+    template. ``prewarm_history``: after a final answer, rewrite the conversation's
+    cache into the form the next question's prompt will have.
+    """
+
+    conversation_id: str
+    messages: Sequence[dict[str, Any]]
+    tools: Sequence[dict[str, Any]] | None = None
+    sampling: Sampling = field(default_factory=Sampling)
+    max_tokens: int = DEFAULT_MAX_TOKENS
+    enable_thinking: bool = True
+    prewarm_history: bool = True
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    # extra mlx-lm logits processors (benchmarks use one to script the output)
+    logits_processors: Sequence[LogitsProcessor] = ()
+
+    def __post_init__(self) -> None:
+        if not self.messages:
+            raise UsageError("a generation request needs at least one message")
+        if self.max_tokens < 1:
+            raise UsageError("max_tokens must be at least 1")
