@@ -1,0 +1,1 @@
+"""The ``ii-desktop`` command line: every capability, headless."""
