@@ -12,14 +12,26 @@ from ii_desktop.core.settings import AppPaths, EngineSettings, app_paths, load_s
 
 def add_engine_options(parser: argparse.ArgumentParser, model_required: bool = False) -> None:
     group = parser.add_argument_group("model and engine")
-    group.add_argument("--model", metavar="DIR", required=model_required,
-                       help="model folder (or a Hugging Face repo id already in the local cache)")
-    group.add_argument("--context-length", type=int, metavar="N",
-                       help="context length in tokens (default: the model's limit)")
-    group.add_argument("--long-context", action="store_true",
-                       help="apply the model card's YaRN rope scaling (up to 131,072 tokens)")
-    group.add_argument("--kv-bits", choices=["none", "8", "4"],
-                       help="quantize the KV cache to 8 or 4 bits")
+    group.add_argument(
+        "--model",
+        metavar="DIR",
+        required=model_required,
+        help="model folder (or a Hugging Face repo id already in the local cache)",
+    )
+    group.add_argument(
+        "--context-length",
+        type=int,
+        metavar="N",
+        help="context length in tokens (default: the model's limit)",
+    )
+    group.add_argument(
+        "--long-context",
+        action="store_true",
+        help="apply the model card's YaRN rope scaling (up to 131,072 tokens)",
+    )
+    group.add_argument(
+        "--kv-bits", choices=["none", "8", "4"], help="quantize the KV cache to 8 or 4 bits"
+    )
     group.add_argument("--prefill-chunk", type=int, metavar="N", help="prompt tokens per step")
 
 

@@ -75,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         where = _log_crash(args)
         detail = f" Details were written to {where}." if where else ""
-        print(f"ii-desktop: unexpected error: {exc or type(exc).__name__}.{detail}",
-              file=sys.stderr)
+        print(
+            f"ii-desktop: unexpected error: {exc or type(exc).__name__}.{detail}", file=sys.stderr
+        )
         return 1

@@ -47,8 +47,11 @@ def register(commands: Any) -> None:
     )
     gen.add_argument("prompt", help="the user message")
     add_engine_options(gen)
-    gen.add_argument("--messages", metavar="FILE",
-                     help="JSON list of earlier chat messages to put before the prompt")
+    gen.add_argument(
+        "--messages",
+        metavar="FILE",
+        help="JSON list of earlier chat messages to put before the prompt",
+    )
     gen.add_argument("--conversation", metavar="ID", help="conversation id for cache reuse")
     gen.add_argument("--max-tokens", type=int, default=2048)
     gen.add_argument("--temperature", type=float)
@@ -126,8 +129,13 @@ def _generate(args: argparse.Namespace) -> int:
     try:
         engine.load(model).result()
         handle = engine.generate(
-            GenerationRequest(conversation, messages, sampling=sampling,
-                              max_tokens=args.max_tokens, enable_thinking=not args.no_think)
+            GenerationRequest(
+                conversation,
+                messages,
+                sampling=sampling,
+                max_tokens=args.max_tokens,
+                enable_thinking=not args.no_think,
+            )
         )
         try:
             for event in handle.events():

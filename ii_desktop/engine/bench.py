@@ -38,16 +38,30 @@ REASONING = (
 ) * 3
 ANSWER = "The Seine runs through Paris, the capital of France, which won the 1998 World Cup."
 TOOLS = [
-    {"type": "function", "function": {
-        "name": "web_search", "description": "Search the web for information",
-        "parameters": {"type": "object", "properties": {
-            "query": {"type": "string", "description": "The search query"}},
-            "required": ["query"]}}},
-    {"type": "function", "function": {
-        "name": "web_visit", "description": "Visit a URL and retrieve the full document content",
-        "parameters": {"type": "object", "properties": {
-            "url": {"type": "string", "description": "The URL to visit"}},
-            "required": ["url"]}}},
+    {
+        "type": "function",
+        "function": {
+            "name": "web_search",
+            "description": "Search the web for information",
+            "parameters": {
+                "type": "object",
+                "properties": {"query": {"type": "string", "description": "The search query"}},
+                "required": ["query"],
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "web_visit",
+            "description": "Visit a URL and retrieve the full document content",
+            "parameters": {
+                "type": "object",
+                "properties": {"url": {"type": "string", "description": "The URL to visit"}},
+                "required": ["url"],
+            },
+        },
+    },
 ]
 TOOL_REPLY = (
     "<think>\nI need the winner of the 1998 World Cup first.\n</think>\n\n<tool_call>\n"
@@ -86,7 +100,10 @@ def _speed(engine: MLXEngine, rounds: int, tokens: int) -> dict[str, Any]:
         processors.append(BanTokens(eos, vocab))
         stamps = []
         for _response in stream_generate(
-            model, tokenizer, prompt, max_tokens=tokens,
+            model,
+            tokenizer,
+            prompt,
+            max_tokens=tokens,
             sampler=make_sampler(sampling.temperature, sampling.top_p, top_k=sampling.top_k),
             logits_processors=processors,
         ):
@@ -95,8 +112,12 @@ def _speed(engine: MLXEngine, rounds: int, tokens: int) -> dict[str, Any]:
 
     def app_run(i: int) -> float:
         request = GenerationRequest(
-            f"bench-speed-{i}", messages, sampling=sampling, max_tokens=tokens,
-            prewarm_history=False, logits_processors=[BanTokens(eos, vocab)],
+            f"bench-speed-{i}",
+            messages,
+            sampling=sampling,
+            max_tokens=tokens,
+            prewarm_history=False,
+            logits_processors=[BanTokens(eos, vocab)],
         )
         start = time.perf_counter()
         handle = engine.generate(request)
@@ -119,8 +140,13 @@ def _speed(engine: MLXEngine, rounds: int, tokens: int) -> dict[str, Any]:
         app.append(app_run(i))
     engine.run_on_thread(lambda e: e._store.drop_all(save=False) if e._store else None).result()
     raw_tps, app_tps = _median(raw), _median(app)
-    return {"raw_tps": raw_tps, "app_tps": app_tps, "ratio": round(app_tps / raw_tps, 3),
-            "speed_tokens": tokens, "speed_rounds": rounds}
+    return {
+        "raw_tps": raw_tps,
+        "app_tps": app_tps,
+        "ratio": round(app_tps / raw_tps, 3),
+        "speed_tokens": tokens,
+        "speed_rounds": rounds,
+    }
 
 
 def _scripted(engine: MLXEngine, text: str) -> ScriptedOutput:
@@ -134,13 +160,26 @@ def _scripted(engine: MLXEngine, text: str) -> ScriptedOutput:
     return result
 
 
-def _turn(engine: MLXEngine, conversation: str, messages: list[dict[str, Any]],
-          reply: str | None, tools: Any = None, prewarm: bool = True) -> Any:
+def _turn(
+    engine: MLXEngine,
+    conversation: str,
+    messages: list[dict[str, Any]],
+    reply: str | None,
+    tools: Any = None,
+    prewarm: bool = True,
+) -> Any:
     processors = [_scripted(engine, reply)] if reply is not None else []
-    handle = engine.generate(GenerationRequest(
-        conversation, messages, tools=tools, sampling=Sampling.greedy(),
-        max_tokens=400 if reply else 4, prewarm_history=prewarm, logits_processors=processors,
-    ))
+    handle = engine.generate(
+        GenerationRequest(
+            conversation,
+            messages,
+            tools=tools,
+            sampling=Sampling.greedy(),
+            max_tokens=400 if reply else 4,
+            prewarm_history=prewarm,
+            logits_processors=processors,
+        )
+    )
     done = handle.wait(600)
     if done.finish_reason == "error":
         raise RuntimeError(done.error)
@@ -160,7 +199,9 @@ def _history_len(engine: MLXEngine, messages: list[dict[str, Any]], raw: str) ->
     return len(tokens or [])
 
 
-def run_engine_bench(model: str, paths: AppPaths, rounds: int = 5, tokens: int = 200) -> dict[str, Any]:
+def run_engine_bench(
+    model: str, paths: AppPaths, rounds: int = 5, tokens: int = 200
+) -> dict[str, Any]:
     cache_dir = paths.data_dir / "bench-kv-cache"
     shutil.rmtree(cache_dir, ignore_errors=True)
     settings = EngineSettings(persist_caches=True)
@@ -176,12 +217,16 @@ def run_engine_bench(model: str, paths: AppPaths, rounds: int = 5, tokens: int =
         base = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": QUESTION_1}]
         reply = f"<think>\n{REASONING.strip()}\n</think>\n\n{ANSWER}"
         first = _turn(engine, "bench-followup", base, reply)
-        follow = [*base, {"role": "assistant", "content": first.final.raw_text},
-                  {"role": "user", "content": QUESTION_2}]
+        follow = [
+            *base,
+            {"role": "assistant", "content": first.final.raw_text},
+            {"role": "user", "content": QUESTION_2},
+        ]
         second = _turn(engine, "bench-followup", follow, None)
         result["followup_prefill"] = second.stats.prefilled_tokens
         result["followup_question_tokens"] = _count(engine, follow) - _history_len(
-            engine, base, first.final.raw_text)
+            engine, base, first.final.raw_text
+        )
         result["followup_ttft_s"] = second.stats.time_to_first_token
         peaks += [first.stats.peak_memory_bytes, second.stats.peak_memory_bytes]
 
@@ -195,14 +240,18 @@ def run_engine_bench(model: str, paths: AppPaths, rounds: int = 5, tokens: int =
 
         # one tool round inside a research run
         tool_turn = _turn(engine, "bench-tool", base, TOOL_REPLY, tools=TOOLS)
-        with_result = [*base, {"role": "assistant", "content": tool_turn.final.raw_text},
-                       {"role": "tool", "content": SEARCH_RESULT}]
+        with_result = [
+            *base,
+            {"role": "assistant", "content": tool_turn.final.raw_text},
+            {"role": "tool", "content": SEARCH_RESULT},
+        ]
         after = _turn(engine, "bench-tool", with_result, None, tools=TOOLS)
         cached_after_call = tool_turn.stats.prompt_tokens + tool_turn.stats.generated_tokens
         result["tool_round_prefill"] = after.stats.prefilled_tokens
         result["tool_response_tokens"] = after.stats.prompt_tokens - cached_after_call
         result["tool_result_content_tokens"] = engine.run_on_thread(
-            lambda e: len(e._tokenizer.encode(SEARCH_RESULT, add_special_tokens=False))).result()
+            lambda e: len(e._tokenizer.encode(SEARCH_RESULT, add_special_tokens=False))
+        ).result()
         result["tool_round_ttft_s"] = after.stats.time_to_first_token
         peaks.append(after.stats.peak_memory_bytes)
 
@@ -220,7 +269,8 @@ def run_engine_bench(model: str, paths: AppPaths, rounds: int = 5, tokens: int =
         reopened = _turn(engine, "bench-followup", reopen, None)
         result["reopen_prefill"] = reopened.stats.prefilled_tokens
         result["reopen_question_tokens"] = _count(engine, reopen) - _history_len(
-            engine, follow, third.final.raw_text)
+            engine, follow, third.final.raw_text
+        )
         result["reopen_cache_source"] = reopened.stats.cache_source
         result["reopen_ttft_s"] = reopened.stats.time_to_first_token
         peaks.append(reopened.stats.peak_memory_bytes)
@@ -230,7 +280,8 @@ def run_engine_bench(model: str, paths: AppPaths, rounds: int = 5, tokens: int =
     result["peak_memory_bytes"] = max(peaks)
     result["targets_met"] = {
         "ratio>=0.90": result["ratio"] >= 0.90,
-        "followup<=question+8": result["followup_prefill"] <= result["followup_question_tokens"] + 8,
+        "followup<=question+8": result["followup_prefill"]
+        <= result["followup_question_tokens"] + 8,
         "tool_round<=tool+8": result["tool_round_prefill"] <= result["tool_response_tokens"] + 8,
         "reopen<=question+8": result["reopen_prefill"] <= result["reopen_question_tokens"] + 8,
     }

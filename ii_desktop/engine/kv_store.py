@@ -246,8 +246,11 @@ class CacheStore:
         except Exception as exc:  # damaged file of any kind
             self._refuse(path, f"unreadable ({exc})")
             return None
-        expected = {"format": FORMAT, "conversation_id": conversation_id,
-                    **self.identity.as_metadata()}
+        expected = {
+            "format": FORMAT,
+            "conversation_id": conversation_id,
+            **self.identity.as_metadata(),
+        }
         for key, value in expected.items():
             if metadata.get(key) != value:
                 self._refuse(path, f"{key} differs ({metadata.get(key)!r} != {value!r})")

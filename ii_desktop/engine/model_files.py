@@ -158,8 +158,10 @@ TOOL_PROBE = [
 def template_supports_tools(tokenizer: Any) -> bool:
     try:
         text = tokenizer.apply_chat_template(
-            [{"role": "user", "content": "hi"}], tools=TOOL_PROBE,
-            add_generation_prompt=True, tokenize=False,
+            [{"role": "user", "content": "hi"}],
+            tools=TOOL_PROBE,
+            add_generation_prompt=True,
+            tokenize=False,
         )
     except Exception:
         return False
@@ -171,7 +173,7 @@ def load_model(folder: ModelFolder, long_context: bool) -> tuple[Any, Any]:
     from mlx_lm import load
 
     try:
-        model, tokenizer = load(str(folder.path), model_config=load_overrides(long_context))
+        model, tokenizer = load(str(folder.path), model_config=load_overrides(long_context))[:2]
     except Exception as exc:
         raise ModelFormatError(
             f"Could not load {folder.name}: {str(exc).splitlines()[0] if str(exc) else exc!r}"

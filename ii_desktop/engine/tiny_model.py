@@ -43,7 +43,11 @@ _WORDS = (
     "function name arguments url title preview index content document truncated "
     "Paris London Tokyo Berlin Rome Madrid Sydney Cairo Toronto Lagos Lima Oslo"
 ).split()
-_URLS = ["https://en.wikipedia.org/wiki/", "https://www.example.org/news/", "https://arxiv.org/abs/"]
+_URLS = [
+    "https://en.wikipedia.org/wiki/",
+    "https://www.example.org/news/",
+    "https://arxiv.org/abs/",
+]
 
 
 @dataclass(frozen=True)
@@ -107,10 +111,20 @@ def _build_tokenizer(spec: TinyModelSpec, folder: Path) -> dict[str, int]:
     tok.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in SPECIAL_TOKENS])
     tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in ADDED_TOKENS])
     tok.save(str(folder / "tokenizer.json"))
-    ids = {t: tok.token_to_id(t) for t in SPECIAL_TOKENS + ADDED_TOKENS}
+    ids: dict[str, int] = {}
+    for token in SPECIAL_TOKENS + ADDED_TOKENS:
+        token_id = tok.token_to_id(token)
+        assert token_id is not None, token
+        ids[token] = token_id
     decoder_map = {
-        str(i): {"content": t, "special": t in SPECIAL_TOKENS, "lstrip": False,
-                 "rstrip": False, "normalized": False, "single_word": False}
+        str(i): {
+            "content": t,
+            "special": t in SPECIAL_TOKENS,
+            "lstrip": False,
+            "rstrip": False,
+            "normalized": False,
+            "single_word": False,
+        }
         for t, i in ids.items()
     }
     config = {
@@ -175,8 +189,15 @@ def build_tiny_model(folder: str | Path, spec: TinyModelSpec | None = None) -> P
     (out / "chat_template.jinja").write_text(template, encoding="utf-8")
     (out / "config.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
     (out / "generation_config.json").write_text(
-        json.dumps({"temperature": 0.6, "top_p": 0.95, "top_k": 20,
-                    "repetition_penalty": 1.1, "eos_token_id": config["eos_token_id"]}),
+        json.dumps(
+            {
+                "temperature": 0.6,
+                "top_p": 0.95,
+                "top_k": 20,
+                "repetition_penalty": 1.1,
+                "eos_token_id": config["eos_token_id"],
+            }
+        ),
         encoding="utf-8",
     )
 

@@ -234,12 +234,16 @@ class MLXEngine:
                 while not self._jobs and not self._background:
                     self._idle.set()
                     self._lock.wait()
-                job = self._jobs.pop(0) if self._jobs else False
+                if not self._jobs:
+                    job: tuple[Any, Future[Any]] | bool | None = True  # background turn
+                else:
+                    job = self._jobs.pop(0)
             if job is None:
                 break
-            if job is False:
+            if job is True:
                 self._background_step()
                 continue
+            assert isinstance(job, tuple)
             fn, future = job
             if not future.set_running_or_notify_cancel():
                 continue
@@ -334,7 +338,9 @@ class MLXEngine:
                 enable_thinking=enable_thinking,
             )
         except Exception as exc:
-            raise TemplateError(f"The chat template could not render this conversation: {exc}") from None
+            raise TemplateError(
+                f"The chat template could not render this conversation: {exc}"
+            ) from None
         return text, list(self._tokenizer.encode(text, add_special_tokens=False))
 
     def _prefill(
