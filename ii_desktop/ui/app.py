@@ -1,0 +1,67 @@
+"""Start the Qt application and run it until the window closes or the process is told to stop."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from types import FrameType
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from ii_desktop.core.settings import APP_NAME, AppPaths
+from ii_desktop.ui.main_window import MainWindow
+
+# Qt's event loop runs in C++ and Python only runs signal handlers between bytecodes,
+# so a timer hands control back to the interpreter often enough for Ctrl-C to land.
+SIGNAL_POLL_MS = 200
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def run_app(paths: AppPaths, argv: Sequence[str] | None = None) -> int:
+    """Show the main window and run the event loop until it closes.
+
+    Args:
+        paths: Where the app's data lives.
+        argv: Arguments for Qt; by default only the program name, because the
+            command line has already been parsed by the CLI.
+
+    Returns:
+        The event loop's exit code (0 after a normal close, SIGINT or SIGTERM).
+    """
+    QApplication.setApplicationName(APP_NAME)
+    QApplication.setOrganizationName(APP_NAME)
+    app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
+
+    window = MainWindow(paths)
+    window.show()
+
+    def stop() -> None:
+        window.close()  # saves the window geometry
+        app.quit()
+
+    poll = QTimer()
+    poll.setInterval(SIGNAL_POLL_MS)
+    poll.timeout.connect(lambda: None)
+    poll.start()
+
+    previous = _install_stop_handlers(stop)
+    try:
+        return app.exec()
+    finally:
+        poll.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _install_stop_handlers(stop: Callable[[], None]) -> dict[int, Any]:
+    """Make SIGINT and SIGTERM close the app; returns the handlers they replace."""
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        # Deferred to the event loop, so a signal that arrives before exec() starts
+        # still quits once the loop runs instead of being lost.
+        QTimer.singleShot(0, stop)
+
+    return {signum: signal.signal(signum, on_signal) for signum in STOP_SIGNALS}
