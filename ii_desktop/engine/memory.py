@@ -79,7 +79,7 @@ def weight_bytes(config: dict[str, Any], folder: str | Path | None = None) -> in
 def max_context(config: dict[str, Any], long_context: bool) -> int:
     if long_context:
         return LONG_CONTEXT_MAX
-    return int(config.get("max_position_embeddings") or 40960)
+    return min(int(config.get("max_position_embeddings") or 40960), LONG_CONTEXT_MAX)
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,8 @@ class StreamSplitter:
     def finish(self) -> list[Piece]:
         pieces = list(self._drain(final=True))
         if self._state == "tool_call":
-            pieces.append(Piece("tool_call", self._tool + self._buf, complete=False))
+            text = (self._tool + self._buf).strip("\n")
+            pieces.append(Piece("tool_call", text, complete=False))
             self._tool = ""
         elif self._buf:
             pieces.extend(self._emit_text(self._buf))

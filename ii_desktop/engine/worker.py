@@ -344,13 +344,22 @@ class MLXEngine:
         return text, list(self._tokenizer.encode(text, add_special_tokens=False))
 
     def _prefill(
-        self, entry: ConversationCache, tokens: list[int], handle: GenerationHandle | None
+        self,
+        entry: ConversationCache,
+        tokens: list[int],
+        handle: GenerationHandle | None,
+        total: int | None = None,
     ) -> None:
+        """Run ``tokens`` through the model into the cache, one chunk at a time.
+
+        Progress is reported against ``total`` (the whole suffix of the prompt, whose
+        last token is processed by the first decode step).
+        """
         chunk = self.settings.prefill_chunk
-        total = len(tokens)
+        total = len(tokens) if total is None else total
         done = 0
         with mx.stream(generation_stream):
-            while done < total:
+            while done < len(tokens):
                 if handle is not None and handle.cancel_requested:
                     raise _Cancelled
                 part = tokens[done : done + chunk]
@@ -386,7 +395,7 @@ class MLXEngine:
             entry.trim_to(reused)
             suffix = prompt[reused:]
             mx.reset_peak_memory()
-            self._prefill(entry, suffix[:-1], handle)
+            self._prefill(entry, suffix[:-1], handle, total=len(suffix))
 
             finish, generated, first_token_at, coalescer = self._decode(
                 handle, entry, suffix[-1:], max_tokens, text.endswith(THINK_START + "\n"), raw

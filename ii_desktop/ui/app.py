@@ -5,10 +5,12 @@ from __future__ import annotations
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from ii_desktop.core.settings import APP_NAME, AppPaths
@@ -18,6 +20,7 @@ from ii_desktop.ui.main_window import MainWindow
 # so a timer hands control back to the interpreter often enough for Ctrl-C to land.
 SIGNAL_POLL_MS = 200
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+APP_ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "ii-desktop.svg"
 
 
 def run_app(paths: AppPaths, argv: Sequence[str] | None = None) -> int:
@@ -34,6 +37,8 @@ def run_app(paths: AppPaths, argv: Sequence[str] | None = None) -> int:
     QApplication.setApplicationName(APP_NAME)
     QApplication.setOrganizationName(APP_NAME)
     app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
+    if APP_ICON.is_file():  # present in a source checkout; bundles ship their own icon
+        app.setWindowIcon(QIcon(str(APP_ICON)))
 
     window = MainWindow(paths)
     window.show()
