@@ -167,6 +167,7 @@ def _turn(
     reply: str | None,
     tools: Any = None,
     prewarm: bool = True,
+    wait: bool = True,
 ) -> Any:
     processors = [_scripted(engine, reply)] if reply is not None else []
     handle = engine.generate(
@@ -175,7 +176,7 @@ def _turn(
             messages,
             tools=tools,
             sampling=Sampling.greedy(),
-            max_tokens=400 if reply else 4,
+            max_tokens=1000 if reply else 4,
             prewarm_history=prewarm,
             logits_processors=processors,
         )
@@ -183,7 +184,8 @@ def _turn(
     done = handle.wait(600)
     if done.finish_reason == "error":
         raise RuntimeError(done.error)
-    engine.wait_idle(600)
+    if wait:
+        engine.wait_idle(600)
     return handle
 
 
@@ -237,6 +239,14 @@ def run_engine_bench(
         cold = _turn(engine, "bench-cold", follow, None, prewarm=False)
         result["followup_prefill_cold"] = cold.stats.prefilled_tokens
         result["followup_ttft_cold_s"] = cold.stats.time_to_first_token
+
+        # a request arriving while a long answer's cache is being rewritten
+        long_reply = f"<think>\n{REASONING.strip()}\n</think>\n\n{(ANSWER + ' ') * 25}"
+        idle = _turn(engine, "bench-idle", [{"role": "user", "content": QUESTION_3}], None)
+        _turn(engine, "bench-long", base, long_reply, wait=False)
+        busy = _turn(engine, "bench-busy", [{"role": "user", "content": QUESTION_3}], None)
+        result["idle_ttft_s"] = idle.stats.time_to_first_token
+        result["ttft_during_rewrite_s"] = busy.stats.time_to_first_token
 
         # one tool round inside a research run
         tool_turn = _turn(engine, "bench-tool", base, TOOL_REPLY, tools=TOOLS)

@@ -396,6 +396,7 @@ class MLXEngine:
             suffix = prompt[reused:]
             mx.reset_peak_memory()
             self._prefill(entry, suffix[:-1], handle, total=len(suffix))
+            prefilled_at = time.perf_counter()
 
             finish, generated, first_token_at, coalescer = self._decode(
                 handle, entry, suffix[-1:], max_tokens, text.endswith(THINK_START + "\n"), raw
@@ -411,7 +412,7 @@ class MLXEngine:
                     reused_tokens=reused,
                     prefilled_tokens=len(suffix),
                     generated_tokens=generated,
-                    prefill_seconds=round(ttft, 6),
+                    prefill_seconds=round(prefilled_at - started, 6),
                     time_to_first_token=round(ttft, 6),
                     decode_seconds=round(decode_seconds, 6),
                     prefill_tps=round(len(suffix) / ttft, 2) if ttft > 0 else 0.0,
