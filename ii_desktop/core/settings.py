@@ -100,23 +100,64 @@ class EngineSettings:
             raise ConfigError(f"The context length cannot exceed {LONG_CONTEXT_MAX:,} tokens.")
 
 
+SEARCH_PROVIDERS = ("ddgs", "searxng", "serper", "tavily", "brave", "local")
+
+
+@dataclass(frozen=True)
+class ToolSettings:
+    """How the tools reach the web.
+
+    ``search_providers`` is the fallback chain, tried in order. ``provider_urls`` maps a
+    provider name to its API base URL (a SearXNG instance, or a test server).
+    ``allow_hosts`` are ``host`` or ``host:port`` entries the page guard lets through;
+    ``allow_private_network`` lifts the guard entirely.
+    """
+
+    search_providers: tuple[str, ...] = ("ddgs",)
+    provider_urls: dict[str, str] = field(default_factory=dict)
+    allow_hosts: tuple[str, ...] = ()
+    allow_private_network: bool = False
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    total_timeout: float = 45.0
+    max_download_bytes: int = 15 * 1024 * 1024
+    max_redirects: int = 5
+
+    def __post_init__(self) -> None:
+        unknown = [p for p in self.search_providers if p not in SEARCH_PROVIDERS]
+        if unknown:
+            choices = ", ".join(SEARCH_PROVIDERS)
+            raise ConfigError(f"Unknown search provider {unknown[0]!r}; choose from {choices}.")
+        # settings.json gives lists; keep tuples so the settings stay immutable
+        object.__setattr__(self, "search_providers", tuple(self.search_providers))
+        object.__setattr__(self, "allow_hosts", tuple(self.allow_hosts))
+
+
+def _section(data: dict[str, Any], name: str, cls: Any) -> Any:
+    section = data.get(name, {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"settings.json: '{name}' must be an object.")
+    known = {f.name for f in dataclasses.fields(cls)}
+    try:
+        return cls(**{k: v for k, v in section.items() if k in known})
+    except TypeError as exc:
+        raise ConfigError(f"settings.json: {exc}") from None
+
+
 @dataclass
 class Settings:
     engine: EngineSettings = field(default_factory=EngineSettings)
+    tools: ToolSettings = field(default_factory=ToolSettings)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"engine": dataclasses.asdict(self.engine)}
+        return {"engine": dataclasses.asdict(self.engine), "tools": dataclasses.asdict(self.tools)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Settings:
-        engine = data.get("engine", {})
-        if not isinstance(engine, dict):
-            raise ConfigError("settings.json: 'engine' must be an object.")
-        known = {f.name for f in dataclasses.fields(EngineSettings)}
-        try:
-            return cls(engine=EngineSettings(**{k: v for k, v in engine.items() if k in known}))
-        except TypeError as exc:
-            raise ConfigError(f"settings.json: {exc}") from None
+        return cls(
+            engine=_section(data, "engine", EngineSettings),
+            tools=_section(data, "tools", ToolSettings),
+        )
 
 
 def load_settings(paths: AppPaths) -> Settings:
