@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import Any
 
+from ii_desktop.cli import bench_reader_cmd
+
 
 def register(commands: Any) -> None:
     bench = commands.add_parser("bench", help="benchmarks that print figures")
@@ -22,6 +24,7 @@ def register(commands: Any) -> None:
     engine.add_argument("--tokens", type=int, default=200, help="tokens per speed run")
     engine.add_argument("--json", action="store_true", help="print one JSON object")
     engine.set_defaults(handler=_engine)
+    bench_reader_cmd.register(sub)
 
 
 def _engine(args: argparse.Namespace) -> int:
