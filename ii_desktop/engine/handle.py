@@ -69,6 +69,13 @@ class GenerationHandle:
             if isinstance(event, GenerationDone):
                 return
 
+    def poll(self, timeout: float) -> Event | None:
+        """The next event, or None if none arrives within ``timeout`` seconds."""
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
     def wait(self, timeout: float | None = None) -> GenerationDone:
         if not self._done.wait(timeout):
             raise EngineError("the generation did not finish in time")

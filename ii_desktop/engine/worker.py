@@ -33,12 +33,9 @@ from ii_desktop.core.errors import (
     TemplateError,
 )
 from ii_desktop.core.events import (
-    AnswerDelta,
     GenerationDone,
     GenerationStats,
     PrefillProgress,
-    ReasoningDelta,
-    ToolCallText,
 )
 from ii_desktop.core.settings import EngineSettings
 from ii_desktop.engine import memory
@@ -56,12 +53,12 @@ from ii_desktop.engine.model_files import (
     template_supports_tools,
 )
 from ii_desktop.engine.request import GenerationRequest
-from ii_desktop.engine.split import THINK_START, Piece, StreamSplitter
+from ii_desktop.engine.split import THINK_START, StreamSplitter
+from ii_desktop.engine.stream import FLUSH_INTERVAL, TextEvents
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-FLUSH_INTERVAL = 0.03  # seconds between text events while streaming
 BACKGROUND_CHUNK = 256  # tokens per background prefill step
 _SENTINELS = ("\u00a7", "\u00b6")  # two user messages that differ at their first character
 
@@ -87,42 +84,6 @@ class ModelInfo:
 class _Background:
     target: list[int] | None  # tokens the cache should hold (history form)
     save: bool
-
-
-class _Coalescer:
-    """Joins consecutive text pieces of one kind; emits at most every FLUSH_INTERVAL."""
-
-    def __init__(self, handle: GenerationHandle, interval: float) -> None:
-        self.handle = handle
-        self.interval = interval
-        self.kind: str | None = None
-        self.parts: list[str] = []
-        self.last = time.perf_counter()
-        self.saw_tool_call = False
-
-    def add(self, pieces: list[Piece], now: float) -> None:
-        for piece in pieces:
-            if piece.kind == "tool_call":
-                self.flush()
-                self.saw_tool_call = True
-                self.handle.emit(ToolCallText(self.handle.request_id, piece.text, piece.complete))
-            else:
-                if piece.kind != self.kind:
-                    self.flush()
-                    self.kind = piece.kind
-                self.parts.append(piece.text)
-        if now - self.last >= self.interval:
-            self.flush()
-            self.last = now
-
-    def flush(self) -> None:
-        if not self.parts:
-            return
-        text = "".join(self.parts)
-        self.parts = []
-        rid = self.handle.request_id
-        event = ReasoningDelta(rid, text) if self.kind == "reasoning" else AnswerDelta(rid, text)
-        self.handle.emit(event)
 
 
 class MLXEngine:
@@ -177,6 +138,17 @@ class MLXEngine:
             exc = future.exception()
             handle.emit(GenerationDone(request.request_id, "error", "", str(exc)))
         return handle
+
+    @property
+    def context_length(self) -> int | None:
+        return self.info.context_length if self.info else None
+
+    def count_prompt_tokens(self, request: GenerationRequest) -> int | None:
+        """Exact prompt length of ``request`` under the model's template."""
+        if self.info is None:
+            return None
+        count: int = self.run_on_thread(lambda e: len(e.render(request)[1])).result()
+        return count
 
     def run_on_thread(self, fn: Any) -> Future[Any]:
         """Run ``fn(engine)`` on the engine thread (inspection in tests and benchmarks)."""
@@ -449,7 +421,7 @@ class MLXEngine:
         max_tokens: int,
         in_reasoning: bool,
         raw: list[str],
-    ) -> tuple[str, int, float | None, _Coalescer]:
+    ) -> tuple[str, int, float | None, TextEvents]:
         request = handle.request
         sampling = request.sampling
         if sampling.seed is not None:
@@ -464,7 +436,7 @@ class MLXEngine:
         detok = self._tokenizer.detokenizer
         detok.reset()
         splitter = StreamSplitter(in_reasoning=in_reasoning)
-        coalescer = _Coalescer(handle, self.flush_interval)
+        coalescer = TextEvents(handle, self.flush_interval)
         tokens = entry.tokens
         finish = "length"
         generated = 0

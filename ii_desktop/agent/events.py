@@ -1,0 +1,122 @@
+"""Research events: what a run reports, one JSON object each, stamped with its run id.
+
+The GUI renders them, the notebook store persists them, and ``ask --json`` prints them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ii_desktop.core.events import Event, event_type
+
+RUN_REASONS = ("answered", "cancelled", "error", "budget")
+
+
+@event_type("run_started")
+@dataclass(frozen=True)
+class RunStarted(Event):
+    run_id: str
+    question: str
+    mode: str
+
+
+@event_type("reasoning")
+@dataclass(frozen=True)
+class Reasoning(Event):
+    run_id: str
+    text: str
+
+
+@event_type("answer")
+@dataclass(frozen=True)
+class Answer(Event):
+    run_id: str
+    text: str
+
+
+@event_type("tool_call")
+@dataclass(frozen=True)
+class ToolCall(Event):
+    """A call the model made. ``arguments`` is None when they could not be parsed."""
+
+    run_id: str
+    call_id: str
+    name: str
+    arguments: dict[str, Any] | None
+    raw: str = ""
+
+
+@event_type("tool_result")
+@dataclass(frozen=True)
+class ToolResult(Event):
+    """``text`` is exactly what the model sees; ``data`` is the richer result for the app."""
+
+    run_id: str
+    call_id: str
+    name: str
+    ok: bool
+    text: str
+    error: str | None = None
+    error_kind: str | None = None
+    reused: bool = False  # answered from an identical earlier call
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@event_type("source")
+@dataclass(frozen=True)
+class Source(Event):
+    """A page the run came across, numbered in order of first appearance."""
+
+    run_id: str
+    n: int
+    url: str
+    title: str
+    kind: str  # search_result | page
+
+
+@event_type("notice")
+@dataclass(frozen=True)
+class Notice(Event):
+    """Something the loop did on its own: a retry, a challenge, shortened results."""
+
+    run_id: str
+    kind: str
+    message: str
+
+
+@event_type("stats")
+@dataclass(frozen=True)
+class Stats(Event):
+    """Figures of one generation (``round``) and of the run so far (``total_*``)."""
+
+    run_id: str
+    round: int
+    prompt_tokens: int
+    reused_tokens: int
+    prefilled_tokens: int
+    generated_tokens: int
+    prefill_tps: float
+    decode_tps: float
+    time_to_first_token: float
+    total_prompt_tokens: int
+    total_reused_tokens: int
+    total_prefilled_tokens: int
+    total_generated_tokens: int
+
+
+@event_type("run_finished")
+@dataclass(frozen=True)
+class RunFinished(Event):
+    """The end of a run. ``citations``: ``{url, n, verified}`` for each URL the answer cites;
+    ``verified`` is false for a page the run never visited."""
+
+    run_id: str
+    reason: str
+    answer: str
+    boxed: str | None = None
+    error: str | None = None
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    rounds: int = 0
+    searches: int = 0
+    visits: int = 0

@@ -1,0 +1,440 @@
+"""One research run: the tool-calling loop around any engine.
+
+The model gets exactly what it was trained on: the two tools with their trained
+schemas, tool results as ``role: tool`` messages holding the trained result text, and
+its own raw output (reasoning and ``<tool_call>`` blocks) as the assistant turns.
+
+Guards: a round limit; a turn identical to the previous one ends the loop; a repeated
+identical call is answered from the earlier result; an empty turn is retried twice; an
+answer given with no search is challenged once; when the next prompt would not fit the
+context, older tool results are shortened, then the model is asked to answer with what
+it has. Broken tool calls become failed tool results the model can act on.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from ii_desktop.agent import prompts
+from ii_desktop.agent.answers import cited_urls, extract_boxed
+from ii_desktop.agent.events import (
+    Answer,
+    Notice,
+    Reasoning,
+    RunFinished,
+    RunStarted,
+    Source,
+    Stats,
+    ToolCall,
+    ToolResult,
+)
+from ii_desktop.agent.sources import SourceRegistry
+from ii_desktop.agent.tool_calls import ParsedCall, parse_tool_call
+from ii_desktop.core.errors import UsageError
+from ii_desktop.core.events import (
+    AnswerDelta,
+    Event,
+    GenerationDone,
+    GenerationStats,
+    ReasoningDelta,
+    ToolCallText,
+)
+from ii_desktop.engine.base import Engine
+from ii_desktop.engine.request import GenerationRequest, Sampling
+from ii_desktop.tools.base import Tool, ToolContext, ToolOutput
+
+MODES = ("normal", "short", "report")
+REPEAT_MIN_CHARS = 100
+SHORTENED_CHARS = 1000
+POLL_SECONDS = 0.05
+
+EventSink = Callable[[Event], None]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    mode: str = "normal"
+    max_rounds: int = 50
+    max_tokens: int = 2048  # per generation, as the model card recommends
+    sampling: Sampling = field(default_factory=Sampling)
+    max_parallel_tools: int = 4
+    empty_retries: int = 2
+    challenge_unsearched: bool = True
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise UsageError(f"mode must be one of {', '.join(MODES)}")
+        if self.max_rounds < 1:
+            raise UsageError("--max-rounds must be at least 1")
+
+
+@dataclass
+class _Turn:
+    raw: str = ""
+    answer: str = ""
+    calls: list[tuple[str, ParsedCall]] = field(default_factory=list)
+    stats: GenerationStats | None = None
+    finish: str = "stop"
+    error: str | None = None
+
+
+class _Stop(Exception):
+    def __init__(self, reason: str, error: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.error = error
+
+
+class ResearchRun:
+    """Runs one question to a sourced answer. ``run()`` blocks: call it off the GUI thread.
+
+    ``history`` is earlier conversation (for a continued notebook); after the run,
+    ``messages`` holds the whole conversation including this run, ready to continue.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        tools: Sequence[Tool],
+        tool_context: ToolContext,
+        question: str,
+        options: RunOptions | None = None,
+        on_event: EventSink | None = None,
+        history: Sequence[dict[str, Any]] = (),
+        conversation_id: str | None = None,
+        run_id: str | None = None,
+        system_prompt: str | None = None,
+    ) -> None:
+        if not question.strip():
+            raise UsageError("The question is empty.")
+        self.engine = engine
+        self.tools = {tool.name: tool for tool in tools}
+        self.schemas = [tool.schema for tool in tools]
+        self._parameters = {
+            tool.name: tool.schema["function"].get("parameters", {}) for tool in tools
+        }
+        self.ctx = tool_context
+        self.question = question
+        self.options = options or RunOptions()
+        self.run_id = run_id or uuid.uuid4().hex[:12]
+        self.conversation_id = conversation_id or f"run-{self.run_id}"
+        self._sink = on_event or (lambda event: None)
+        self.messages: list[dict[str, Any]] = list(history)
+        if not self.messages or self.messages[0].get("role") != "system":
+            self.messages.insert(
+                0, {"role": "system", "content": system_prompt or prompts.system_prompt()}
+            )
+        self.messages.append(
+            {"role": "user", "content": prompts.user_message(question, self.options.mode)}
+        )
+        self.sources = SourceRegistry()
+        self._cancel = threading.Event()
+        self._handle: Any = None
+        self._done_calls: dict[str, ToolOutput] = {}
+        self._shortened: set[int] = set()
+        self._first_tool_message = len(self.messages)
+        self._totals = [0, 0, 0, 0]
+        self.rounds = 0
+        self.searches = 0
+        self.visits = 0
+        self.finished: RunFinished | None = None
+
+    # --- control ----------------------------------------------------------------------
+
+    def cancel(self) -> None:
+        """Stop the run promptly, from any thread; what was streamed is kept."""
+        self._cancel.set()
+        self.ctx.cancel.set()
+        handle = self._handle
+        if handle is not None:
+            handle.cancel()
+
+    def _emit(self, event: Event) -> None:
+        self._sink(event)
+
+    # --- the loop -------------------------------------------------------------------
+
+    def run(self) -> RunFinished:
+        self._emit(RunStarted(self.run_id, self.question, self.options.mode))
+        answer = ""
+        try:
+            answer = self._loop()
+            reason, error = "answered", None
+        except _Stop as stop:
+            reason, error = stop.reason, stop.error
+            answer = self._last_answer
+        return self._finish(reason, answer, error)
+
+    _last_answer = ""
+
+    def _loop(self) -> str:
+        empty_retries = 0
+        challenged = False
+        previous_raw: str | None = None
+        while True:
+            self._check_cancel()
+            if self.rounds >= self.options.max_rounds:
+                self._notice(
+                    "round_limit", f"Reached the limit of {self.options.max_rounds} rounds."
+                )
+                return self._answer_now()
+            if not self._fit_context():
+                return self._answer_now()
+            turn = self._generate()
+            self.rounds += 1
+            raw = turn.raw
+            if not raw.strip() and not turn.calls:
+                if empty_retries < self.options.empty_retries:
+                    empty_retries += 1
+                    self._notice("empty_turn", "The model wrote nothing; asking again.")
+                    continue
+                raise _Stop("error", "The model produced no output, even after retrying.")
+            if raw == previous_raw and len(raw) > REPEAT_MIN_CHARS:
+                self._notice("repeated_turn", "The model repeated its previous turn.")
+                return self._answer_now()
+            previous_raw = raw
+            self._last_answer = turn.answer
+            self.messages.append({"role": "assistant", "content": raw})
+
+            if not turn.calls:
+                unsearched = self.searches == 0 and self.visits == 0
+                if unsearched and self.options.challenge_unsearched and not challenged:
+                    challenged = True
+                    self._notice(
+                        "challenge",
+                        "The answer came without any search; asking the model to verify it.",
+                    )
+                    self.messages.append({"role": "user", "content": prompts.CHALLENGE})
+                    continue
+                return turn.answer
+            self._run_tools(turn.calls)
+
+    def _check_cancel(self) -> None:
+        if self._cancel.is_set():
+            raise _Stop("cancelled")
+
+    def _notice(self, kind: str, message: str) -> None:
+        self._emit(Notice(self.run_id, kind, message))
+
+    def _answer_now(self) -> str:
+        """Ask for a final answer with what the run has; the run ends as ``budget``."""
+        self.messages.append({"role": "user", "content": prompts.ANSWER_NOW})
+        if self._fit_context():
+            turn = self._generate()
+            self.rounds += 1
+            self.messages.append({"role": "assistant", "content": turn.raw})
+            self._last_answer = turn.answer
+        else:
+            self._notice("context_full", "The conversation no longer fits the context.")
+        raise _Stop("budget")
+
+    # --- generation -------------------------------------------------------------------
+
+    def _request(self) -> GenerationRequest:
+        return GenerationRequest(
+            self.conversation_id,
+            [dict(m) for m in self.messages],
+            tools=self.schemas,
+            sampling=self.options.sampling,
+            max_tokens=self.options.max_tokens,
+        )
+
+    def _generate(self) -> _Turn:
+        self._check_cancel()
+        turn = _Turn()
+        handle = self.engine.generate(self._request())
+        self._handle = handle
+        if self._cancel.is_set():
+            handle.cancel()
+        answer_parts: list[str] = []
+        while True:
+            event = handle.poll(POLL_SECONDS)
+            if event is None:
+                continue
+            if isinstance(event, ReasoningDelta):
+                self._emit(Reasoning(self.run_id, event.text))
+            elif isinstance(event, AnswerDelta):
+                answer_parts.append(event.text)
+                self._emit(Answer(self.run_id, event.text))
+            elif isinstance(event, ToolCallText):
+                self._tool_call_text(turn, event)
+            elif isinstance(event, GenerationStats):
+                turn.stats = event
+                self._stats(event)
+            elif isinstance(event, GenerationDone):
+                turn.raw, turn.finish, turn.error = event.raw_text, event.finish_reason, event.error
+                break
+        self._handle = None
+        turn.answer = "".join(answer_parts).strip()
+        if turn.finish == "cancelled" or self._cancel.is_set():
+            self._last_answer = turn.answer or self._last_answer
+            raise _Stop("cancelled")
+        if turn.finish == "error":
+            raise _Stop("error", turn.error or "The model failed.")
+        return turn
+
+    def _tool_call_text(self, turn: _Turn, event: ToolCallText) -> None:
+        call = parse_tool_call(event.text, self._parameters)
+        if not event.complete and call.error is not None:
+            call = ParsedCall(call.name, call.arguments, "the tool call was cut off.", call.raw)
+        call_id = f"call_{self.rounds + 1}_{len(turn.calls)}"
+        turn.calls.append((call_id, call))
+        arguments = call.arguments if call.name else None
+        self._emit(ToolCall(self.run_id, call_id, call.name or "?", arguments, event.text))
+
+    def _stats(self, s: GenerationStats) -> None:
+        totals = self._totals
+        for i, value in enumerate(
+            (s.prompt_tokens, s.reused_tokens, s.prefilled_tokens, s.generated_tokens)
+        ):
+            totals[i] += value
+        self._emit(
+            Stats(
+                self.run_id,
+                self.rounds + 1,
+                s.prompt_tokens,
+                s.reused_tokens,
+                s.prefilled_tokens,
+                s.generated_tokens,
+                s.prefill_tps,
+                s.decode_tps,
+                s.time_to_first_token,
+                *totals,
+            )
+        )
+
+    # --- context budget ---------------------------------------------------------------
+
+    def _fit_context(self) -> bool:
+        """Make the next prompt fit, shortening older tool results if needed."""
+        limit = self.engine.context_length
+        if limit is None:
+            return True
+        reserve = min(self.options.max_tokens, limit // 2)
+
+        def fits() -> bool:
+            count = self.engine.count_prompt_tokens(self._request())
+            return count is None or count + reserve <= limit
+
+        if fits():
+            return True
+        # oldest first; the latest round's results stay whole
+        last_assistant = max(
+            (i for i, m in enumerate(self.messages) if m["role"] == "assistant"), default=-1
+        )
+        for i, message in enumerate(self.messages):
+            if i >= last_assistant:
+                break
+            if i < self._first_tool_message or message["role"] != "tool" or i in self._shortened:
+                continue
+            content = str(message.get("content") or "")
+            if len(content) <= SHORTENED_CHARS:
+                continue
+            message["content"] = content[:SHORTENED_CHARS] + prompts.SHORTENED_NOTE
+            self._shortened.add(i)
+            self._notice("shortened", "Shortened an earlier tool result to fit the context.")
+            if fits():
+                return True
+        return False
+
+    # --- tools ----------------------------------------------------------------------
+
+    def _run_tools(self, calls: list[tuple[str, ParsedCall]]) -> None:
+        outputs: dict[str, tuple[ToolOutput, bool]] = {}
+        pending: dict[str, Future[ToolOutput]] = {}
+        first_of: dict[str, str] = {}
+        with ThreadPoolExecutor(max_workers=self.options.max_parallel_tools) as pool:
+            for call_id, call in calls:
+                if call.error is not None:
+                    outputs[call_id] = (ToolOutput.failure("bad_call", call.error), False)
+                    continue
+                if call.name == "web_search":
+                    self.searches += 1
+                elif call.name == "web_visit":
+                    self.visits += 1
+                earlier = self._done_calls.get(call.key)
+                if earlier is not None:
+                    outputs[call_id] = (earlier, True)
+                elif call.key in first_of:  # the same call twice in one turn
+                    outputs[call_id] = (ToolOutput(ok=True, text=""), True)
+                else:
+                    first_of[call.key] = call_id
+                    pending[call_id] = pool.submit(self._run_one, call)
+            while pending and not all(f.done() for f in pending.values()):
+                if self._cancel.is_set():
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise _Stop("cancelled")
+                time.sleep(POLL_SECONDS)
+        for call_id, future in pending.items():
+            outputs[call_id] = (future.result(), False)
+        for call_id, call in calls:
+            output, reused = outputs[call_id]
+            if reused and call.key in first_of and first_of[call.key] != call_id:
+                output = outputs[first_of[call.key]][0]
+            if output.ok and not reused:
+                self._done_calls[call.key] = output
+            self._emit(
+                ToolResult(
+                    self.run_id,
+                    call_id,
+                    call.name or "?",
+                    output.ok,
+                    output.text,
+                    output.error,
+                    output.error_kind,
+                    reused,
+                    dict(output.data),
+                )
+            )
+            self._register_sources(output)
+            self.messages.append(
+                {
+                    "role": "tool",
+                    "content": output.text,
+                    "tool_call_id": call_id,
+                    "name": call.name or "unknown",
+                }
+            )
+        self._check_cancel()
+
+    def _run_one(self, call: ParsedCall) -> ToolOutput:
+        tool = self.tools[call.name]
+        assert call.arguments is not None
+        try:
+            return tool.run(call.arguments, self.ctx)
+        except Exception as exc:  # a tool bug must not end the run
+            return ToolOutput.failure("tool_error", f"{call.name} failed: {exc}")
+
+    def _register_sources(self, output: ToolOutput) -> None:
+        for ref in output.sources:
+            aliases: tuple[str, ...] = ()
+            if ref.kind == "page" and output.data.get("url"):
+                aliases = (str(output.data["url"]),)
+            entry, changed = self.sources.add(ref.url, ref.title, ref.kind, aliases)
+            if changed:
+                self._emit(Source(self.run_id, entry.n, entry.url, entry.title, entry.kind))
+
+    # --- the end --------------------------------------------------------------------
+
+    def _finish(self, reason: str, answer: str, error: str | None) -> RunFinished:
+        boxed = extract_boxed(answer) if answer else None
+        finished = RunFinished(
+            self.run_id,
+            reason,
+            answer,
+            boxed,
+            error,
+            self.sources.citations(cited_urls(answer)),
+            self.rounds,
+            self.searches,
+            self.visits,
+        )
+        self.finished = finished
+        self._emit(finished)
+        return finished

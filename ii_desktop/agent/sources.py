@@ -1,0 +1,71 @@
+"""The sources of one run, numbered once each in order of first appearance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+
+def url_key(url: str) -> str:
+    """A comparison key: scheme-less, lower-case host, no fragment, no trailing slash."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url.strip()
+    host = (parts.hostname or "").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    path = parts.path.rstrip("/")
+    return urlunsplit(("", host + port, path, parts.query, ""))
+
+
+@dataclass
+class SourceEntry:
+    n: int
+    url: str
+    title: str
+    kind: str  # search_result | page
+    visited: bool = False
+
+
+class SourceRegistry:
+    def __init__(self) -> None:
+        self._by_key: dict[str, SourceEntry] = {}
+        self.entries: list[SourceEntry] = []
+
+    def add(
+        self, url: str, title: str, kind: str, aliases: tuple[str, ...] = ()
+    ) -> tuple[SourceEntry, bool]:
+        """Register a source; returns it and whether it is new (or newly visited)."""
+        keys = [url_key(u) for u in (url, *aliases) if u]
+        entry = next((self._by_key[k] for k in keys if k in self._by_key), None)
+        changed = False
+        if entry is None:
+            entry = SourceEntry(len(self.entries) + 1, url, title, kind, kind == "page")
+            self.entries.append(entry)
+            changed = True
+        elif kind == "page" and not entry.visited:
+            entry.visited = True
+            entry.kind = "page"
+            entry.title = title or entry.title
+            changed = True
+        for key in keys:
+            self._by_key.setdefault(key, entry)
+        return entry, changed
+
+    def lookup(self, url: str) -> SourceEntry | None:
+        return self._by_key.get(url_key(url))
+
+    def citations(self, urls: list[str]) -> list[dict[str, object]]:
+        out: list[dict[str, object]] = []
+        for url in urls:
+            entry = self.lookup(url)
+            out.append(
+                {
+                    "url": url,
+                    "n": entry.n if entry else None,
+                    "verified": bool(entry and entry.visited),
+                }
+            )
+        return out

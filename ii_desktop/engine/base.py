@@ -1,0 +1,37 @@
+"""The interface every engine offers the research agent: local MLX, a remote
+OpenAI-compatible server, or a replay of scripted output. Plain Python; no mlx."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ii_desktop.engine.handle import EventCallback, GenerationHandle
+from ii_desktop.engine.request import GenerationRequest
+
+
+class Engine(Protocol):
+    @property
+    def context_length(self) -> int | None:
+        """Tokens the model can attend to, or None when unknown."""
+        ...
+
+    def generate(
+        self, request: GenerationRequest, on_event: EventCallback | None = None
+    ) -> GenerationHandle:
+        """Start one assistant turn; events stream to the handle (or ``on_event``) and the
+        last one is always ``GenerationDone``."""
+        ...
+
+    def count_prompt_tokens(self, request: GenerationRequest) -> int | None:
+        """Tokens the rendered prompt of ``request`` takes (an estimate where exact
+        counting is impossible), or None when unknown."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def estimate_tokens(request: GenerationRequest) -> int:
+    """A rough count for engines without a tokenizer: about 3.5 characters per token."""
+    chars = sum(len(str(m.get("content") or "")) + 16 for m in request.messages)
+    chars += sum(len(str(t)) for t in request.tools or ())
+    return int(chars / 3.5) + 8
