@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from ii_desktop.core.events import Event
@@ -73,3 +74,29 @@ def user(text: str) -> dict[str, str]:
 
 def assistant(text: str) -> dict[str, str]:
     return {"role": "assistant", "content": text}
+
+
+class ScriptedEngine:
+    """The real MLX engine with each generation's words scripted, in order."""
+
+    def __init__(self, engine: MLXEngine, turns: list[str]) -> None:
+        self.engine = engine
+        self.turns = list(turns)
+        self.prompts: list[list[int]] = []  # the exact tokens each generation was given
+
+    @property
+    def context_length(self) -> int | None:
+        return self.engine.context_length
+
+    def count_prompt_tokens(self, request: GenerationRequest) -> int | None:
+        return self.engine.count_prompt_tokens(request)
+
+    def generate(self, request: GenerationRequest, on_event=None):
+        self.prompts.append(self.engine.run_on_thread(lambda e: e.render(request)[1]).result())
+        request = dataclasses.replace(
+            request, logits_processors=[scripted(self.engine, self.turns.pop(0))]
+        )
+        return self.engine.generate(request, on_event)
+
+    def close(self) -> None:
+        return None

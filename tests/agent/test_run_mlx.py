@@ -1,0 +1,108 @@
+"""The research loop on the real tiny MLX model."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from ii_desktop.agent.events import RunFinished, Stats, ToolResult
+from ii_desktop.agent.run import ResearchRun, RunOptions
+from ii_desktop.engine.request import Sampling
+from ii_desktop.tools.base import WEB_SEARCH_SCHEMA, WEB_VISIT_SCHEMA, ToolContext
+from tests.helpers.engine import ScriptedEngine, start_engine
+from tests.helpers.tools import StaticSearch, StaticVisit
+
+pytestmark = pytest.mark.mlx
+
+
+@pytest.fixture
+def ctx():
+    with httpx.Client() as client:
+        yield ToolContext(http=client)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_random_model_finishes_cleanly_within_its_round_budget(tiny_model_dir, ctx, seed):
+    engine = start_engine(tiny_model_dir, context_length=4096)
+    try:
+        events = []
+        run = ResearchRun(
+            engine,
+            [StaticSearch(), StaticVisit()],
+            ctx,
+            "What is the capital of France?",
+            RunOptions(max_rounds=3, max_tokens=48, sampling=Sampling(seed=seed)),
+            on_event=events.append,
+        )
+        finished = run.run()
+        assert finished.reason in ("answered", "budget")
+        assert finished.rounds <= 3 + 1  # the rounds, plus one forced final answer
+        assert isinstance(events[-1], RunFinished)
+        for event in events:
+            json.loads(event.to_json())
+    finally:
+        engine.close()
+
+
+def test_two_round_prompt_is_token_identical_to_the_template(tiny_model_dir, ctx):
+    first = (
+        "<think>\nI should look this up.\n</think>\n\n<tool_call>\n"
+        '{"name": "web_search", "arguments": {"query": "capital of France"}}\n</tool_call>'
+    )
+    second = "<think>\nThe results say Paris.\n</think>\n\nParis."
+    engine = start_engine(tiny_model_dir)
+    try:
+        scripted = ScriptedEngine(engine, [first, second])
+        events = []
+        search = StaticSearch()
+        run = ResearchRun(
+            scripted,
+            [search, StaticVisit()],
+            ctx,
+            "What is the capital of France?",
+            RunOptions(),
+            on_event=events.append,
+        )
+        finished = run.run()
+        assert finished.reason == "answered" and finished.answer == "Paris."
+        result_text = next(e for e in events if isinstance(e, ToolResult)).text
+
+        equivalent = [
+            run.messages[0],
+            {"role": "user", "content": "What is the capital of France?"},
+            {
+                "role": "assistant",
+                "content": "",
+                "reasoning_content": "I should look this up.",
+                "tool_calls": [
+                    {
+                        "type": "function",
+                        "function": {
+                            "name": "web_search",
+                            "arguments": {"query": "capital of France"},
+                        },
+                    }
+                ],
+            },
+            {"role": "tool", "content": result_text},
+        ]
+
+        def template_tokens(e):
+            text = e._tokenizer.apply_chat_template(
+                equivalent,
+                tools=[WEB_SEARCH_SCHEMA, WEB_VISIT_SCHEMA],
+                add_generation_prompt=True,
+                tokenize=False,
+            )
+            return e._tokenizer.encode(text, add_special_tokens=False)
+
+        expected = engine.run_on_thread(template_tokens).result()
+        assert scripted.prompts[1] == expected
+        # and the tool round reused the whole first turn from the cache
+        stats = [e for e in events if isinstance(e, Stats)]
+        assert stats[1].reused_tokens == len(scripted.prompts[0]) + stats[0].generated_tokens
+        assert stats[1].prefilled_tokens == len(expected) - stats[1].reused_tokens
+    finally:
+        engine.close()
