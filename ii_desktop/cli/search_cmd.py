@@ -1,9 +1,135 @@
-"""Placeholder until the tools land; registers no command yet."""
+"""``ii-desktop search``: run ``web_search`` headless, and store or delete provider keys."""
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
+import getpass
+import json
+import os
+import sys
 from typing import Any
+
+from ii_desktop.core.errors import UsageError
+from ii_desktop.core.settings import SEARCH_PROVIDERS, ToolSettings, app_paths, load_settings
+
+KEYED = ("serper", "tavily", "brave")  # the providers that take an API key
 
 
 def register(commands: Any) -> None:
-    return None
+    search = commands.add_parser(
+        "search",
+        help="search the web the way the model does",
+        description="Run one web_search through the configured provider chain and print the "
+        "results exactly as the model sees them. Keys for Serper, Tavily and Brave Search are "
+        "kept in the system keychain: store one with --set-key (read from standard input, "
+        "hidden when typed) or set II_DESKTOP_SERPER_KEY, II_DESKTOP_TAVILY_KEY or "
+        "II_DESKTOP_BRAVE_KEY.",
+    )
+    search.add_argument("query", nargs="?", help="what to search for")
+    search.add_argument(
+        "--provider",
+        action="append",
+        choices=SEARCH_PROVIDERS,
+        metavar="NAME",
+        help="provider to use; repeat to give a fallback chain in order "
+        f"({', '.join(SEARCH_PROVIDERS)}; default: the chain in Settings)",
+    )
+    search.add_argument(
+        "--searxng-url",
+        metavar="URL",
+        help="your SearXNG instance; it goes first in the chain unless --provider is given",
+    )
+    search.add_argument("--json", action="store_true", help="print one JSON object")
+    keys = search.add_mutually_exclusive_group()
+    keys.add_argument(
+        "--set-key",
+        choices=KEYED,
+        metavar="PROVIDER",
+        help=f"store an API key in the keychain ({', '.join(KEYED)})",
+    )
+    keys.add_argument(
+        "--delete-key", choices=KEYED, metavar="PROVIDER", help="delete a stored API key"
+    )
+    search.set_defaults(handler=_search)
+
+
+def _settings(args: argparse.Namespace) -> ToolSettings:
+    base = load_settings(app_paths(args.data_dir)).tools
+    changes: dict[str, Any] = {}
+    chain = tuple(args.provider) if args.provider else base.search_providers
+    if args.searxng_url:
+        changes["provider_urls"] = {**base.provider_urls, "searxng": args.searxng_url}
+        if not args.provider and "searxng" not in chain:
+            chain = ("searxng", *chain)
+    changes["search_providers"] = chain
+    return dataclasses.replace(base, **changes)
+
+
+def _read_key(label: str) -> str:
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass(f"{label} API key (not shown): ")
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    return line.strip()
+
+
+def _manage_key(args: argparse.Namespace) -> int:
+    from ii_desktop.tools import secrets
+
+    if args.query:
+        raise UsageError("Give either a search query or --set-key/--delete-key, not both.")
+    provider = args.set_key or args.delete_key
+    label = secrets.KEYED_PROVIDERS[provider]
+    env_note = ""
+    if os.environ.get(secrets.env_var(provider)):
+        env_note = f" Note: {secrets.env_var(provider)} is set and takes precedence over it."
+    if args.set_key:
+        secrets.set_api_key(provider, _read_key(label))
+        print(f"Stored the {label} API key in the system keychain.{env_note}")
+    elif secrets.delete_api_key(provider):
+        print(f"Deleted the {label} API key from the system keychain.{env_note}")
+    else:
+        print(f"No {label} API key was stored in the system keychain.{env_note}")
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    if args.set_key or args.delete_key:
+        return _manage_key(args)
+    if not args.query or not args.query.strip():
+        raise UsageError("Give a search query, or --set-key/--delete-key PROVIDER.")
+
+    from ii_desktop.tools.base import ToolContext
+    from ii_desktop.tools.search import WebSearchTool, make_search_client
+
+    settings = _settings(args)
+    with make_search_client(settings) as client:
+        tool = WebSearchTool(client)
+        output = tool.run({"query": args.query}, ToolContext(http=client, settings=settings))
+    data = output.data
+    if args.json:
+        report: dict[str, Any] = {
+            "ok": output.ok,
+            "provider": data.get("provider"),
+            "results": [
+                {"url": r["url"], "title": r["title"], "snippet": r["snippet"]}
+                for r in data.get("results", [])
+            ],
+            "text": output.text,
+        }
+        if not output.ok:
+            report["error"] = output.error
+        print(json.dumps(report, ensure_ascii=False))
+        return 0 if output.ok else 1
+    notes = [
+        f"  {a['provider']}: {a['error'] or a['outcome']}"
+        for a in data.get("attempts", [])
+        if a["outcome"] != "ok"
+    ]
+    if output.ok:
+        print(output.text)
+        if notes:
+            print(f"[answered by {data['provider']} after:]", *notes, sep="\n", file=sys.stderr)
+        return 0
+    print(f"ii-desktop: {output.error}", *notes, sep="\n", file=sys.stderr)
+    return 1

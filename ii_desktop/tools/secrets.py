@@ -1,0 +1,132 @@
+"""API keys for the search providers that need one, kept in the system keychain.
+
+Keys live under service ``ii-desktop`` with the provider name as the account, through
+``keyring`` (macOS Keychain, Windows Credential Manager, Secret Service or KWallet on
+Linux). For headless use an environment variable such as ``II_DESKTOP_SERPER_KEY``
+overrides the keychain. Keys are never written to settings, logs or tool output, and
+no message built here contains one.
+
+    ConfigError
+    └── KeychainError        the keychain refused or failed
+        ├── NoKeychain       no keychain service on this machine
+        └── MissingApiKey    neither the environment nor the keychain has the key
+"""
+
+from __future__ import annotations
+
+import os
+
+import keyring
+import keyring.errors
+from keyring.backends import fail, null
+
+from ii_desktop.core.errors import ConfigError, UsageError
+
+SERVICE = "ii-desktop"
+KEYED_PROVIDERS: dict[str, str] = {"serper": "Serper", "tavily": "Tavily", "brave": "Brave Search"}
+
+
+class KeychainError(ConfigError):
+    pass
+
+
+class NoKeychain(KeychainError):
+    pass
+
+
+class MissingApiKey(KeychainError):
+    pass
+
+
+def env_var(provider: str) -> str:
+    return f"II_DESKTOP_{provider.upper()}_KEY"
+
+
+def _label(provider: str) -> str:
+    try:
+        return KEYED_PROVIDERS[provider]
+    except KeyError:
+        choices = ", ".join(KEYED_PROVIDERS)
+        raise UsageError(f"{provider!r} takes no API key; keys are kept for {choices}.") from None
+
+
+def _no_keychain_text(provider: str) -> str:
+    return (
+        "No system keychain is available on this machine (keyring found no backend such as "
+        "GNOME Keyring, KWallet, macOS Keychain or Windows Credential Manager), so keys "
+        f"cannot be stored; set {env_var(provider)} in the environment instead."
+    )
+
+
+def keychain_available() -> bool:
+    """Whether keyring has a real backend (not its "fail" or deliberately "null" one)."""
+    return not isinstance(keyring.get_keyring(), fail.Keyring | null.Keyring)
+
+
+def get_api_key(provider: str) -> str:
+    """The provider's key: the environment variable first, then the keychain."""
+    label = _label(provider)
+    from_env = os.environ.get(env_var(provider), "").strip()
+    if from_env:
+        return from_env
+    how = (
+        f"store one with `ii-desktop search --set-key {provider}` "
+        f"or set {env_var(provider)} in the environment"
+    )
+    if not keychain_available():
+        raise MissingApiKey(f"{label} needs an API key. {_no_keychain_text(provider)}")
+    try:
+        stored = keyring.get_password(SERVICE, provider)
+    except keyring.errors.NoKeyringError:
+        raise MissingApiKey(f"{label} needs an API key. {_no_keychain_text(provider)}") from None
+    except keyring.errors.KeyringError as exc:
+        raise KeychainError(
+            f"Could not read the {label} API key from the system keychain "
+            f"({type(exc).__name__}); {how}."
+        ) from None
+    if not stored or not stored.strip():
+        raise MissingApiKey(f"{label} needs an API key: {how}.")
+    return stored.strip()
+
+
+def set_api_key(provider: str, key: str) -> None:
+    """Store a key in the keychain, replacing any earlier one."""
+    label = _label(provider)
+    key = key.strip()
+    if not key:
+        raise UsageError(f"No {label} API key was given; nothing was stored.")
+    if any(ch.isspace() for ch in key):
+        raise UsageError(f"That {label} API key contains spaces; nothing was stored.")
+    if not keychain_available():
+        raise NoKeychain(_no_keychain_text(provider))
+    try:
+        keyring.set_password(SERVICE, provider, key)
+        kept = keyring.get_password(SERVICE, provider) == key
+    except keyring.errors.NoKeyringError:
+        raise NoKeychain(_no_keychain_text(provider)) from None
+    except keyring.errors.KeyringError as exc:
+        raise KeychainError(
+            f"The system keychain refused to store the {label} API key ({type(exc).__name__})."
+        ) from None
+    if not kept:
+        raise KeychainError(f"The system keychain did not keep the {label} API key.")
+
+
+def delete_api_key(provider: str) -> bool:
+    """Remove a stored key; False when none was stored."""
+    label = _label(provider)
+    if not keychain_available():
+        raise NoKeychain(_no_keychain_text(provider))
+    try:
+        if keyring.get_password(SERVICE, provider) is None:
+            return False
+        keyring.delete_password(SERVICE, provider)
+    except keyring.errors.NoKeyringError:
+        raise NoKeychain(_no_keychain_text(provider)) from None
+    except keyring.errors.PasswordDeleteError:
+        return False
+    except keyring.errors.KeyringError as exc:
+        raise KeychainError(
+            f"The system keychain refused to delete the {label} API key ({type(exc).__name__})."
+        ) from None
+    return True
