@@ -23,7 +23,12 @@ from keyring.backends import fail, null
 from ii_desktop.core.errors import ConfigError, UsageError
 
 SERVICE = "ii-desktop"
-KEYED_PROVIDERS: dict[str, str] = {"serper": "Serper", "tavily": "Tavily", "brave": "Brave Search"}
+KEYED_PROVIDERS: dict[str, str] = {
+    "serper": "Serper",
+    "tavily": "Tavily",
+    "brave": "Brave Search",
+    "openai": "The OpenAI-compatible model server",
+}
 
 
 class KeychainError(ConfigError):
