@@ -1,0 +1,265 @@
+"""``ii-desktop ask QUESTION``: a research run from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import signal
+import sys
+import threading
+from typing import Any, TextIO
+
+from ii_desktop.agent.events import (
+    Answer,
+    Notice,
+    Reasoning,
+    RunFinished,
+    Source,
+    ToolCall,
+    ToolResult,
+)
+from ii_desktop.agent.run import ResearchRun, RunOptions
+from ii_desktop.cli.common import add_engine_options, engine_settings, paths_from, require_model
+from ii_desktop.core.errors import UsageError
+from ii_desktop.core.events import Event
+from ii_desktop.core.settings import AppPaths, ToolSettings, load_settings
+from ii_desktop.engine.base import Engine
+from ii_desktop.engine.request import Sampling
+
+DIM, BOLD, RESET = "\033[2m", "\033[1m", "\033[0m"
+
+
+def add_tool_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("search and pages")
+    group.add_argument(
+        "--search",
+        metavar="PROVIDER",
+        action="append",
+        help="search provider; repeat to give a fallback chain "
+        "(ddgs, searxng, serper, tavily, brave, local)",
+    )
+    group.add_argument("--searxng-url", metavar="URL", help="your SearXNG instance")
+    group.add_argument(
+        "--allow-host",
+        metavar="HOST[:PORT]",
+        action="append",
+        default=[],
+        help="let pages on this host through the private-network guard",
+    )
+    group.add_argument(
+        "--allow-private-network",
+        action="store_true",
+        help="let the model visit pages on local and private networks",
+    )
+
+
+def tool_settings(args: argparse.Namespace, paths: AppPaths) -> ToolSettings:
+    base = load_settings(paths).tools
+    changes: dict[str, Any] = {}
+    if getattr(args, "search", None):
+        changes["search_providers"] = tuple(args.search)
+    if getattr(args, "searxng_url", None):
+        changes["provider_urls"] = {**base.provider_urls, "searxng": args.searxng_url}
+        if not getattr(args, "search", None) and "searxng" not in base.search_providers:
+            changes["search_providers"] = ("searxng", *base.search_providers)
+    if getattr(args, "allow_host", None):
+        changes["allow_hosts"] = (*base.allow_hosts, *args.allow_host)
+    if getattr(args, "allow_private_network", False):
+        changes["allow_private_network"] = True
+    return dataclasses.replace(base, **changes)
+
+
+def register(commands: Any) -> None:
+    ask = commands.add_parser(
+        "ask",
+        help="research a question: search, read pages, answer with sources",
+        description="Research a question with the model and its web tools, streaming its "
+        "reasoning, tool activity, answer and numbered sources.",
+    )
+    ask.add_argument("question")
+    ask.add_argument("--engine", choices=["mlx", "openai", "replay"], default="mlx")
+    add_engine_options(ask)
+    remote = ask.add_argument_group("OpenAI-compatible server (--engine openai)")
+    remote.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="server URL ending in /v1 (vLLM, SGLang, LM Studio, Ollama)",
+    )
+    remote.add_argument("--model-name", metavar="NAME", help="model name the server serves")
+    replay = ask.add_argument_group("replay (--engine replay)")
+    replay.add_argument("--replay", metavar="FILE", help='{"turns": [raw model turns]}')
+    replay.add_argument(
+        "--replay-delay",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="seconds between streamed chunks",
+    )
+    mode = ask.add_mutually_exclusive_group()
+    mode.add_argument("--short", action="store_true", help="short answer in \\boxed{}")
+    mode.add_argument("--report", action="store_true", help="a structured long-form report")
+    ask.add_argument("--max-rounds", type=int, default=50, metavar="N")
+    ask.add_argument(
+        "--max-tokens", type=int, default=2048, metavar="N", help="tokens per model turn"
+    )
+    ask.add_argument("--temperature", type=float)
+    ask.add_argument("--seed", type=int)
+    ask.add_argument("--json", action="store_true", help="print events as JSON lines")
+    add_tool_options(ask)
+    ask.set_defaults(handler=_ask)
+
+
+def make_engine(args: argparse.Namespace, paths: AppPaths) -> Engine:
+    if args.engine == "replay":
+        from ii_desktop.engine.replay import ReplayEngine
+
+        if not args.replay:
+            raise UsageError("--engine replay needs --replay FILE.")
+        return ReplayEngine.from_file(args.replay, delay=args.replay_delay)
+    if args.engine == "openai":
+        from ii_desktop.engine.openai_compat import OpenAIEngine
+        from ii_desktop.tools.secrets import KeychainError, get_api_key
+
+        if not args.base_url or not args.model_name:
+            raise UsageError("--engine openai needs --base-url and --model-name.")
+        try:
+            key: str | None = get_api_key("openai")
+        except KeychainError:
+            key = None  # local servers need no key
+        return OpenAIEngine(
+            args.base_url, args.model_name, api_key=key, context_length=args.context_length
+        )
+    from ii_desktop.engine.worker import MLXEngine
+
+    settings = engine_settings(args, paths)
+    engine = MLXEngine(settings, cache_dir=paths.kv_cache_dir)
+    try:
+        engine.load(require_model(settings)).result()
+    except BaseException:
+        engine.close()
+        raise
+    return engine
+
+
+class Transcript:
+    """Readable output: reasoning dimmed, a line per tool call, the answer, the sources."""
+
+    def __init__(self, out: TextIO, color: bool) -> None:
+        self.out = out
+        self.color = color
+        self.calls: dict[str, ToolCall] = {}
+        self.sources: dict[int, Source] = {}
+        self.kind = ""
+
+    def _style(self, text: str, style: str) -> str:
+        return f"{style}{text}{RESET}" if self.color else text
+
+    def _switch(self, kind: str) -> None:
+        if self.kind and kind != self.kind:
+            self.out.write("\n")
+        self.kind = kind
+
+    def __call__(self, event: Event) -> None:
+        out = self.out
+        if isinstance(event, Reasoning):
+            self._switch("reasoning")
+            out.write(self._style(event.text, DIM))
+        elif isinstance(event, Answer):
+            self._switch("answer")
+            out.write(event.text)
+        elif isinstance(event, ToolCall):
+            self.calls[event.call_id] = event
+        elif isinstance(event, ToolResult):
+            self._switch("tool")
+            call = self.calls.get(event.call_id)
+            args = call.arguments if call and call.arguments else {}
+            target = args.get("query") or args.get("url") or ""
+            if event.ok:
+                outcome = "reused earlier result" if event.reused else "ok"
+                if event.name == "web_search":
+                    outcome += f", {len(event.data.get('results', []))} results"
+            else:
+                outcome = f"failed: {event.error}"
+            out.write(f"\n→ {event.name} {target} … {outcome}")
+        elif isinstance(event, Source):
+            self.sources[event.n] = event
+        elif isinstance(event, Notice):
+            self._switch("notice")
+            out.write("\n" + self._style(f"! {event.message}", DIM))
+        elif isinstance(event, RunFinished):
+            self._finish(event)
+        out.flush()
+
+    def _finish(self, event: RunFinished) -> None:
+        out = self.out
+        out.write("\n\n")
+        if event.reason == "error":
+            out.write(f"Run failed: {event.error}\n")
+        elif event.reason == "cancelled":
+            out.write("Run cancelled.\n")
+        if event.answer:
+            out.write(self._style("Answer", BOLD) + "\n" + event.answer + "\n")
+        if event.boxed is not None:
+            out.write(f"\nShort answer: {event.boxed}\n")
+        if event.reason == "budget":
+            out.write("\n(The run hit its budget; this is the best answer it could give.)\n")
+        unverified = [c["url"] for c in event.citations if not c["verified"]]
+        if self.sources:
+            out.write("\n" + self._style("Sources", BOLD) + "\n")
+            for n in sorted(self.sources):
+                s = self.sources[n]
+                mark = "read" if s.kind == "page" else "search result"
+                out.write(f"[{n}] {s.title or s.url} ({mark})\n    {s.url}\n")
+        if unverified:
+            out.write("\nCited but never read (unverified):\n")
+            for url in unverified:
+                out.write(f"  {url}\n")
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from ii_desktop.tools.registry import open_tools
+
+    paths = paths_from(args)
+    mode = "short" if args.short else "report" if args.report else "normal"
+    sampling = Sampling(
+        **({"temperature": args.temperature} if args.temperature is not None else {}),
+        seed=args.seed,
+    )
+    options = RunOptions(
+        mode=mode, max_rounds=args.max_rounds, max_tokens=args.max_tokens, sampling=sampling
+    )
+    if args.json:
+
+        def sink(event: Event) -> None:
+            print(event.to_json(), flush=True)
+    else:
+        sink = Transcript(sys.stdout, sys.stdout.isatty())
+    tools = open_tools(tool_settings(args, paths))
+    engine = make_engine(args, paths)
+    try:
+        run = ResearchRun(engine, tools.tools, tools.context, args.question, options, on_event=sink)
+        finished = _run_interruptible(run)
+    finally:
+        engine.close()
+        tools.close()
+    if finished.reason == "cancelled":
+        return 130
+    return 1 if finished.reason == "error" else 0
+
+
+def _run_interruptible(run: ResearchRun) -> RunFinished:
+    """Run in a worker thread so Ctrl-C cancels the run cleanly instead of killing it."""
+    result: list[RunFinished] = []
+    thread = threading.Thread(target=lambda: result.append(run.run()), daemon=True)
+    previous = signal.getsignal(signal.SIGINT)
+    in_main = threading.current_thread() is threading.main_thread()
+    if in_main:
+        signal.signal(signal.SIGINT, lambda *_: run.cancel())
+    try:
+        thread.start()
+        while thread.is_alive():
+            thread.join(0.1)
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
+    return result[0]

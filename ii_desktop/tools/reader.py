@@ -1,0 +1,309 @@
+"""Find a page's article: the text a reader came for, without the page around it.
+
+The page is parsed once. Its furniture is pruned (``reader_prune``), then two
+extractors vote on the same pruned tree: readability-lxml (good at finding the one
+container that holds the article) and trafilatura (good at dropping boilerplate inside
+it). Votes are counted per block of the page (``reader_blocks``):
+
+- blocks both extractors keep form the core of the article;
+- a block only one keeps is taken when it lies inside the core, or next to it and
+  reads like prose (a lede one extractor skipped, a list the other dropped);
+- titles, bylines, captions, "Advertisement" and link-only lines are dropped anyway.
+
+When the vote finds too little (a page that is not an article), every prose block of
+the pruned page is kept instead.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import lxml.html
+from lxml import etree
+from lxml.html import HtmlElement
+
+from ii_desktop.tools.reader_blocks import Block, linearize
+from ii_desktop.tools.reader_charset import decode_body
+from ii_desktop.tools.reader_meta import PageMeta, read_meta
+from ii_desktop.tools.reader_prune import prune
+from ii_desktop.tools.reader_text import render_markdown, render_text
+
+log = logging.getLogger(__name__)
+# Both extractors log a warning for every page they find nothing in; for this app that
+# is an ordinary outcome the vote handles, not something to show the user.
+for _name in ("trafilatura", "readability", "htmldate", "courlan"):
+    logging.getLogger(_name).setLevel(logging.ERROR)
+
+_WORD = re.compile(r"\w+")
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?:;\"'”’»)。！？]$")
+# Lines that are page furniture by their opening words...
+_NOISE_START = re.compile(
+    r"^(?:read more|read also|also read|see also|more:|sign up|subscribe\b|follow us|"
+    r"click here|(?:photos?|image|picture|credit|source|foto|bild|quelle)\s*:|getty images|"
+    r"©|copyright\b|all rights reserved|skip to|back to top|"
+    r"(?:updated|posted|published|last updated)\s*(?::|on\b|at\b|\d))",
+    re.IGNORECASE,
+)
+# ...or by being nothing but a label.
+_NOISE_LINE = re.compile(
+    r"^(?:advertisement|advertising|anzeige|werbung|publicité|publicidad|pubblicità|реклама|"
+    r"sponsored(?: content)?|share(?: this(?: story| article)?)?|related(?: articles| stories)?|"
+    r"recommended(?: for you)?|loading|print|email|tweet)\W*$",
+    re.IGNORECASE,
+)
+_BYLINE = re.compile(
+    r"^(?i:by|von|par|por|di|door|av)\s+[A-ZÀ-ÖØ-ÞА-Я][\w.'-]*(?:\s+[A-ZÀ-ÖØ-ÞА-Я]|\s*[,·|]|$)"
+)
+_DATE_LIKE = re.compile(
+    r"\b(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{4}-\d{2}-\d{2}|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}|"
+    r"\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{4})\b",
+    re.IGNORECASE,
+)
+MIN_ARTICLE_CHARS = 250  # below this the vote has probably missed the article
+_SCOPE_PARAGRAPH = 80  # characters for a paragraph to count towards the scope
+
+
+@dataclass(frozen=True)
+class Article:
+    title: str
+    byline: str
+    date: str
+    blocks: tuple[Block, ...]
+    text: str  # the body as clean text, one block per line
+    markdown: str
+
+
+def _norm(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+_local = threading.local()
+
+
+def _parser() -> lxml.html.HTMLParser:
+    # One parser per thread. Element classes are looked up in C rather than through
+    # lxml.html's Python lookup, which otherwise costs more than the parse itself.
+    parser: lxml.html.HTMLParser | None = getattr(_local, "parser", None)
+    if parser is None:
+        parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
+        parser.set_element_class_lookup(
+            etree.ElementDefaultClassLookup(element=lxml.html.HtmlElement)
+        )
+        _local.parser = parser
+    return parser
+
+
+def parse_html(text: str) -> HtmlElement | None:
+    text = _XML_DECL.sub("", text.replace("\x00", ""), count=1)
+    if not text.strip():
+        return None
+    try:
+        root = lxml.html.document_fromstring(text, parser=_parser())
+    except (etree.ParserError, ValueError):
+        return None
+    return root if isinstance(root, HtmlElement) else None
+
+
+def read_html(html: bytes | str, url: str = "", charset: str | None = None) -> Article:
+    """The article of an HTML page (bytes are decoded with ``charset`` or detection)."""
+    text = html if isinstance(html, str) else decode_body(html, charset)
+    root = parse_html(text)
+    if root is None:
+        return Article("", "", "", (), "", "")
+    meta = read_meta(root)
+    prune(root)
+    scope = article_scope(root)
+    kept = select_blocks(scope, linearize(scope, url), meta, url)
+    if sum(len(b.text) for b in kept) < MIN_ARTICLE_CHARS:
+        kept = _fallback(kept, linearize(root, url), meta)
+    return Article(
+        meta.title,
+        meta.byline,
+        meta.date,
+        tuple(kept),
+        render_text(kept),
+        render_markdown(kept),
+    )
+
+
+def _readability_lines(root: HtmlElement, url: str) -> list[str]:
+    from readability import Document
+
+    try:
+        summary = Document(copy.deepcopy(root)).summary(html_partial=True)
+        fragment = lxml.html.fragment_fromstring(summary, create_parent="div")
+    except Exception as exc:  # readability raises bare Exceptions on odd pages
+        log.debug("readability failed: %s", exc)
+        return []
+    return [b.text for b in linearize(fragment, url)]
+
+
+def _trafilatura_lines(root: HtmlElement, url: str) -> list[str]:
+    try:
+        import trafilatura
+    except ImportError:
+        return []
+    try:
+        doc = trafilatura.bare_extraction(
+            root,
+            url=url or None,
+            fast=True,
+            include_comments=False,
+            include_tables=True,
+            with_metadata=False,
+            # precision mode skips trafilatura's second, recall-oriented pass: readability's
+            # vote already covers recall, and the pass doubles the time on busy pages
+            favor_precision=True,
+        )
+    except Exception as exc:
+        log.debug("trafilatura failed: %s", exc)
+        return []
+    text = getattr(doc, "text", None) or ""
+    return text.splitlines()
+
+
+class _Votes:
+    """Which blocks one extractor's output contains."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        normed = [_norm(line) for line in lines]
+        self.lines = {n for n in normed if n}
+        self.joined = " " + " ".join(n for n in normed if n) + " "
+        self.empty = not self.lines
+
+    def has(self, norm: str) -> bool:
+        if not norm:
+            return False
+        if norm.count(" ") < 3:  # short blocks must match a whole line
+            return norm in self.lines
+        return f" {norm} " in self.joined
+
+
+def _is_prose(block: Block) -> bool:
+    words = block.text.count(" ") + 1
+    if block.kind in ("pre", "row"):
+        return True
+    return words >= 12 or (words >= 5 and bool(_SENTENCE_END.search(block.text)))
+
+
+def _is_noise(block: Block, norm: str, titles: set[str], meta: PageMeta) -> bool:
+    """Furniture that survives pruning: titles, bylines, labels, link lines, captions."""
+    if block.kind == "caption" or norm in titles:
+        return True
+    text = block.text
+    words = text.count(" ") + 1
+    if words < 20 and (_NOISE_START.match(text) or _BYLINE.match(text)):
+        return True
+    if words <= 4 and _NOISE_LINE.match(text):
+        return True
+    if words < 14 and _DATE_LIKE.search(text) and not _SENTENCE_END.search(text):
+        return True
+    if meta.byline and words < 12 and meta.byline.lower() in text.lower():
+        return True
+    if block.kind != "li" and words < 25 and block.link_density >= 0.6:
+        return True
+    # a lone word in a paragraph of its own ("Note", "Menu") is a label, not text
+    return block.kind == "p" and words == 1 and not _SENTENCE_END.search(text)
+
+
+def select_blocks(
+    root: HtmlElement, blocks: Sequence[Block], meta: PageMeta, url: str = ""
+) -> list[Block]:
+    """The blocks of the article, by the vote described in the module docstring."""
+    if not blocks:
+        return []
+    readability = _Votes(_readability_lines(root, url))
+    trafilatura = _Votes(_trafilatura_lines(root, url))
+    titles = {_norm(meta.title), _norm(meta.headline)} - {""}
+    norms = [_norm(b.text) for b in blocks]
+    noise = [_is_noise(b, n, titles, meta) for b, n in zip(blocks, norms, strict=True)]
+    votes = [int(readability.has(n)) + int(trafilatura.has(n)) for n in norms]
+    keep = [False] * len(blocks)
+    core = [i for i, v in enumerate(votes) if v == 2]
+    if core:
+        lo, hi = core[0], core[-1]
+        for i in range(lo, hi + 1):
+            keep[i] = votes[i] > 0 and not noise[i]
+        _extend(blocks, votes, noise, keep, range(lo - 1, -1, -1))
+        _extend(blocks, votes, noise, keep, range(hi + 1, len(blocks)))
+    else:
+        # no agreement: trafilatura's precision mode is rarely wrong when it finds text
+        found = sum(len(x) for x in trafilatura.lines)
+        chosen = trafilatura if found >= MIN_ARTICLE_CHARS else readability
+        keep = [chosen.has(n) and not noise[i] for i, n in enumerate(norms)]
+    return [b for b, k in zip(blocks, keep, strict=True) if k]
+
+
+def _fallback(kept: list[Block], blocks: Sequence[Block], meta: PageMeta) -> list[Block]:
+    """Every prose block of the page, when the vote found less than that."""
+    titles = {_norm(meta.title), _norm(meta.headline)} - {""}
+    prose = [b for b in blocks if _is_prose(b) and not _is_noise(b, _norm(b.text), titles, meta)]
+    found = sum(len(b.text) for b in prose)
+    return prose if found > sum(len(b.text) for b in kept) else kept
+
+
+def article_scope(root: HtmlElement) -> HtmlElement:
+    """A smaller document around the article, for speed; the whole page if unsure.
+
+    The deepest element holding at least 80% of the text of the page's long paragraphs
+    is the article's container; its parent is taken so the title, lede and any box
+    beside the body stay in view of the extractors.
+    """
+    weight: dict[HtmlElement, int] = {}
+    depth: dict[HtmlElement, int] = {}
+    total = 0
+    for p in root.iter("p"):
+        size = len(p.text_content())
+        if size < _SCOPE_PARAGRAPH:
+            continue
+        total += size
+        ancestors = list(p.iterancestors())
+        for level, el in enumerate(reversed(ancestors)):
+            weight[el] = weight.get(el, 0) + size
+            depth[el] = level
+    if not total:
+        return root
+    holders = [el for el, w in weight.items() if w >= 0.8 * total]
+    best = max(holders, key=lambda el: depth[el])
+    parent = best.getparent()
+    container = parent if parent is not None else best
+    if container.tag in ("html", "body"):
+        return root
+    doc = lxml.html.document_fromstring("<html><body></body></html>", parser=_parser())
+    body = doc.find("body")
+    assert body is not None
+    body.append(copy.deepcopy(container))
+    return doc
+
+
+def _extend(
+    blocks: Sequence[Block],
+    votes: Sequence[int],
+    noise: Sequence[bool],
+    keep: list[bool],
+    order: range,
+) -> None:
+    """Grow the core outwards over adjacent prose one extractor kept."""
+    pending: list[int] = []  # headings and short lines, kept only if prose follows
+    for i in order:
+        block = blocks[i]
+        if noise[i]:
+            continue
+        if votes[i] == 0:
+            if block.text.count(" ") >= 4:
+                return  # real text both extractors left out: the article ends here
+            continue
+        if _is_prose(block) or (order.step < 0 and block.kind == "h" and keep[i + 1]):
+            for j in pending:
+                keep[j] = True
+            pending.clear()
+            keep[i] = True
+        else:
+            pending.append(i)

@@ -1,0 +1,139 @@
+"""The ``web_visit`` tool: fetch a page, find its text, give the model the trained format.
+
+The model sees the page as clean text (the title, then the body; links flattened, URLs
+and e-mail addresses removed) cut at 10,000 characters plus the truncation line. The
+app gets the rest in ``data``: markdown with links for the reader pane, the full clean
+text for quotes and fact checks, the final URL and the content type.
+
+Failures come back as ``ToolOutput.failure`` with one of these kinds: ``bad_url``,
+``blocked``, ``timeout``, ``too_large``, ``unsupported_type``, ``http_status``,
+``network``, ``too_many_redirects`` (and ``cancelled`` when the run was stopped).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ii_desktop.tools.base import (
+    WEB_VISIT_SCHEMA,
+    SourceRef,
+    ToolContext,
+    ToolOutput,
+    truncate_page_text,
+)
+from ii_desktop.tools.fetch import FetchedPage, FetchError, fetch
+from ii_desktop.tools.page_cache import PageCache
+from ii_desktop.tools.reader import read_html
+from ii_desktop.tools.reader_charset import decode_body
+from ii_desktop.tools.reader_pdf import PdfError, read_pdf
+
+EMPTY_PAGE = "(The page has no readable text.)"
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+_MAX_URL = 4096
+
+
+@dataclass(frozen=True)
+class PageText:
+    """What the readers found in a fetched page."""
+
+    title: str
+    byline: str
+    date: str
+    full_text: str
+    markdown: str
+
+
+def read_page(page: FetchedPage) -> PageText:
+    """Turn a fetched body into text, by its kind; raises ``FetchError`` if unreadable."""
+    if page.kind == "html":
+        article = read_html(page.body, url=page.final_url, charset=page.charset)
+        return PageText(article.title, article.byline, article.date, article.text, article.markdown)
+    if page.kind == "pdf":
+        try:
+            pdf = read_pdf(page.body)
+        except PdfError as exc:
+            raise FetchError("unsupported_type", str(exc)) from None
+        return PageText(pdf.title, pdf.author, pdf.date, pdf.text, pdf.markdown)
+    text = decode_body(page.body, page.charset, markup=False).replace("\r\n", "\n").strip()
+    text = text.replace("\x00", "")
+    if page.kind == "json":
+        return PageText("", "", "", text, _json_markdown(text))
+    return PageText("", "", "", text, text)
+
+
+def _json_markdown(text: str) -> str:
+    try:
+        pretty = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        pretty = text
+    return f"```json\n{pretty}\n```"
+
+
+def model_text(page: PageText) -> str:
+    """The title on the first line, then the body, as the model reads it."""
+    body = page.full_text or EMPTY_PAGE
+    title = page.title.strip()
+    if title and not body.startswith(title):
+        return f"{title}\n{body}"
+    return body
+
+
+def normalize_url(raw: Any) -> str | None:
+    """The URL to visit: stripped, with https:// added to a bare host; None if unusable."""
+    if not isinstance(raw, str):
+        return None
+    url = raw.strip().strip("<>\"'")
+    if not url or len(url) > _MAX_URL or any(c.isspace() for c in url):
+        return None
+    if url.startswith("//"):
+        return "https:" + url
+    if not _SCHEME.match(url) or re.match(r"^[\w.-]+:\d+(/|$)", url):
+        return "https://" + url  # "example.com/page" and "example.com:8080/page"
+    return url
+
+
+class WebVisitTool:
+    """``web_visit``: "Visit a URL and retrieve the full document content"."""
+
+    name = "web_visit"
+    schema = WEB_VISIT_SCHEMA
+
+    def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolOutput:
+        raw = args.get("url") if isinstance(args, dict) else None
+        url = normalize_url(raw)
+        if url is None:
+            shown = raw if isinstance(raw, str) else ""
+            return ToolOutput.failure("bad_url", "A valid http or https URL is needed.", url=shown)
+        cache = ctx.page_cache if isinstance(ctx.page_cache, PageCache) else None
+        if cache is not None:
+            cached = cache.get(url)
+            if cached is not None:
+                return cached
+        try:
+            page = fetch(ctx.http, url, ctx.settings, ctx.cancel)
+            found = read_page(page)
+        except FetchError as exc:
+            return ToolOutput.failure(exc.kind, exc.message, url=url)
+        text, truncated = truncate_page_text(model_text(found))
+        output = ToolOutput(
+            ok=True,
+            text=text,
+            sources=(SourceRef(page.final_url, found.title, "page"),),
+            data={
+                "url": url,
+                "final_url": page.final_url,
+                "title": found.title,
+                "byline": found.byline,
+                "date": found.date,
+                "content_type": page.content_type,
+                "markdown": found.markdown,
+                "full_text": found.full_text,
+                "truncated": truncated,
+            },
+        )
+        if cache is not None:
+            cache.put(output, url, page.final_url)
+        return output

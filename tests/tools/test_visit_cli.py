@@ -1,0 +1,103 @@
+"""``ii-desktop visit``: in-process and as a real subprocess, against a local server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ii_desktop.cli.main import main
+from ii_desktop.core.settings import Settings, ToolSettings, app_paths, save_settings
+from tests.tools.test_visit import PageServer, dataset_page
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def server() -> Iterator[PageServer]:
+    s = PageServer()
+    yield s
+    s.close()
+
+
+def test_visit_prints_what_the_model_sees(server, capsys):
+    server.page("/story", dataset_page("news-harbor-plan"))
+    assert main(["visit", server.url("/story"), "--allow-host", server.host]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Council approves $48 million harbor plan")
+    assert "We use cookies" not in out
+
+
+def test_visit_json(server, capsys):
+    server.page("/story", dataset_page("docs-tidepool-sync"))
+    assert main(["visit", server.url("/story"), "--json", "--allow-host", server.host]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is True
+    assert report["url"] == report["final_url"] == server.url("/story")
+    assert report["title"] == "Synchronising folders"
+    assert report["content_type"] == "text/html"
+    assert report["text"].startswith("Synchronising folders\nA sync keeps")
+    assert "## Running a sync" in report["markdown"]
+    assert report["truncated"] is False
+    assert "error_kind" not in report
+
+
+def test_the_same_server_is_blocked_without_the_flag(server, capsys):
+    server.page("/story", dataset_page("news-harbor-plan"))
+    assert main(["visit", server.url("/story"), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["ok"] is False
+    assert report["error_kind"] == "blocked"
+    assert report["error"]
+    assert server.hits["/story"] == 0
+    assert main(["visit", server.url("/story")]) == 1
+    assert "(blocked)" in capsys.readouterr().err
+
+
+def test_allow_private_network_flag(server, capsys):
+    server.page("/p", b"<html><body><p>A page on the loopback interface.</p></body></html>")
+    assert main(["visit", server.url("/p"), "--allow-private-network"]) == 0
+    assert "A page on the loopback interface." in capsys.readouterr().out
+
+
+def test_saved_settings_apply_under_the_flags(server, capsys, data_dir):
+    server.page("/p", b"<html><body><p>Allowed by the saved settings.</p></body></html>")
+    server.route("/slow", lambda h: time.sleep(1.5))
+    paths = app_paths(str(data_dir))
+    tools = ToolSettings(allow_hosts=(server.host,), read_timeout=0.3, total_timeout=0.6)
+    save_settings(paths, Settings(tools=tools))
+    assert main(["--data-dir", str(data_dir), "visit", server.url("/p")]) == 0
+    assert main(["--data-dir", str(data_dir), "visit", server.url("/slow"), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert report["error_kind"] == "timeout"
+
+
+def test_visit_as_a_subprocess(server):
+    server.page("/p", dataset_page("news-ja-sakura"), "text/html")
+    command = ["visit", server.url("/p"), "--json", "--allow-host", server.host]
+    result = subprocess.run(
+        [sys.executable, "-m", "ii_desktop", *command],
+        cwd=REPO,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.decode("utf-8"))
+    assert "桜（ソメイヨシノ）が開花" in report["text"]
+    bad = subprocess.run(
+        [sys.executable, "-m", "ii_desktop", "visit", "gopher://example.com/"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert bad.returncode == 1
+    assert "(bad_url)" in bad.stderr
+    assert "Traceback" not in bad.stderr
