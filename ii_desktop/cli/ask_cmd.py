@@ -150,70 +150,91 @@ class Transcript:
         self.calls: dict[str, ToolCall] = {}
         self.sources: dict[int, Source] = {}
         self.kind = ""
+        self.at_line_start = True
+        self.streamed_answer = ""
 
     def _style(self, text: str, style: str) -> str:
         return f"{style}{text}{RESET}" if self.color else text
 
-    def _switch(self, kind: str) -> None:
-        if self.kind and kind != self.kind:
-            self.out.write("\n")
-        self.kind = kind
+    def _write(self, text: str, style: str = "") -> None:
+        if text:
+            self.out.write(self._style(text, style) if style else text)
+            self.at_line_start = text.endswith("\n")
+
+    def _block(self, kind: str) -> None:
+        """Start a new block on its own line when the kind of output changes."""
+        if kind != self.kind:
+            if not self.at_line_start:
+                self._write("\n")
+            if self.kind and kind in ("reasoning", "answer"):
+                self._write("\n")
+            if kind == "answer":
+                self._write("Answer\n", BOLD)
+                self.streamed_answer = ""
+            self.kind = kind
 
     def __call__(self, event: Event) -> None:
-        out = self.out
         if isinstance(event, Reasoning):
-            self._switch("reasoning")
-            out.write(self._style(event.text, DIM))
+            self._block("reasoning")
+            self._write(event.text.lstrip("\n") if self.at_line_start else event.text, DIM)
         elif isinstance(event, Answer):
-            self._switch("answer")
-            out.write(event.text)
+            self._block("answer")
+            self.streamed_answer += event.text
+            self._write(event.text)
         elif isinstance(event, ToolCall):
             self.calls[event.call_id] = event
         elif isinstance(event, ToolResult):
-            self._switch("tool")
-            call = self.calls.get(event.call_id)
-            args = call.arguments if call and call.arguments else {}
-            target = args.get("query") or args.get("url") or ""
-            if event.ok:
-                outcome = "reused earlier result" if event.reused else "ok"
-                if event.name == "web_search":
-                    outcome += f", {len(event.data.get('results', []))} results"
-            else:
-                outcome = f"failed: {event.error}"
-            out.write(f"\n→ {event.name} {target} … {outcome}")
+            self._block("tool")
+            self._write(self._tool_line(event) + "\n")
         elif isinstance(event, Source):
             self.sources[event.n] = event
         elif isinstance(event, Notice):
-            self._switch("notice")
-            out.write("\n" + self._style(f"! {event.message}", DIM))
+            self._block("notice")
+            self._write(f"! {event.message}\n", DIM)
         elif isinstance(event, RunFinished):
             self._finish(event)
-        out.flush()
+        self.out.flush()
+
+    def _tool_line(self, event: ToolResult) -> str:
+        call = self.calls.get(event.call_id)
+        args = call.arguments if call and call.arguments else {}
+        target = str(args.get("query") or args.get("url") or "")
+        if not event.ok:
+            return f"→ {event.name} {target} … failed: {event.error}"
+        outcome = "reused earlier result" if event.reused else "ok"
+        if event.name == "web_search":
+            outcome += f", {len(event.data.get('results', []))} results"
+            if event.data.get("provider"):
+                outcome += f" from {event.data['provider']}"
+        return f"→ {event.name} {target} … {outcome}"
 
     def _finish(self, event: RunFinished) -> None:
-        out = self.out
-        out.write("\n\n")
+        if not self.at_line_start:
+            self._write("\n")
         if event.reason == "error":
-            out.write(f"Run failed: {event.error}\n")
+            self._write(f"\nRun failed: {event.error}\n")
         elif event.reason == "cancelled":
-            out.write("Run cancelled.\n")
-        if event.answer:
-            out.write(self._style("Answer", BOLD) + "\n" + event.answer + "\n")
+            self._write("\nRun cancelled.\n")
+        if event.answer and event.answer.strip() != self.streamed_answer.strip():
+            self._write("\n")
+            self._write("Answer\n", BOLD)
+            self._write(event.answer + "\n")
         if event.boxed is not None:
-            out.write(f"\nShort answer: {event.boxed}\n")
+            self._write(f"\nShort answer: {event.boxed}\n")
         if event.reason == "budget":
-            out.write("\n(The run hit its budget; this is the best answer it could give.)\n")
-        unverified = [c["url"] for c in event.citations if not c["verified"]]
+            self._write("\n(The run hit its budget; this is the best answer it could give.)\n")
         if self.sources:
-            out.write("\n" + self._style("Sources", BOLD) + "\n")
+            self._write("\n")
+            self._write("Sources\n", BOLD)
             for n in sorted(self.sources):
                 s = self.sources[n]
-                mark = "read" if s.kind == "page" else "search result"
-                out.write(f"[{n}] {s.title or s.url} ({mark})\n    {s.url}\n")
+                mark = " (read)" if s.kind == "page" else ""
+                self._write(f"[{n}] {s.title or s.url}{mark} — {s.url}\n")
+        unverified = [c["url"] for c in event.citations if not c["verified"]]
         if unverified:
-            out.write("\nCited but never read (unverified):\n")
+            self._write("\nCited but never read (unverified):\n")
             for url in unverified:
-                out.write(f"  {url}\n")
+                self._write(f"  {url}\n")
 
 
 def _ask(args: argparse.Namespace) -> int:

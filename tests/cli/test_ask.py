@@ -1,0 +1,249 @@
+"""``ii-desktop ask`` end to end: real tools against servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ii_desktop.cli.main import main
+from tests.helpers.fake_search_servers import FakeSearchServer
+from tests.helpers.page_server import PageServer
+from tests.helpers.sse_server import ChatServer, Reply, delta_chunk
+
+ARTICLE = b"""<!doctype html><html><head><title>The Seine - River Atlas</title></head><body>
+<nav><a href="/">Home</a> <a href="/rivers">Rivers</a></nav>
+<article><h1>The Seine</h1>
+<p>The Seine is a 777-kilometre river in northern France. It rises at Source-Seine on the
+Langres plateau and flows through Paris into the English Channel at Le Havre.</p>
+<p>More than thirty bridges cross the Seine within Paris, among them the Pont Neuf, the
+oldest standing bridge across the river in the city.</p></article>
+<footer>Copyright River Atlas. <a href="/privacy">Privacy</a></footer></body></html>"""
+
+
+def turn(reasoning: str, body: str) -> str:
+    return f"<think>\n{reasoning}\n</think>\n\n{body}"
+
+
+def tool_call(name: str, **arguments) -> str:
+    return f"<tool_call>\n{json.dumps({'name': name, 'arguments': arguments})}\n</tool_call>"
+
+
+@pytest.fixture
+def servers():
+    pages = PageServer()
+    pages.page("/seine", ARTICLE)
+    search = FakeSearchServer("searxng")
+    yield pages, search
+    pages.close()
+    search.close()
+
+
+def write_replay(tmp_path, pages):
+    url = pages.url("/seine")
+    turns = [
+        turn("Find the river first.", tool_call("web_search", query="Seine length")),
+        turn("Read the atlas page.", tool_call("web_visit", url=url)),
+        turn("The page says 777 km.", f"The Seine is 777 km long and flows through Paris [{url}]."),
+    ]
+    path = tmp_path / "replay.json"
+    path.write_text(json.dumps({"turns": turns}))
+    return path, url
+
+
+def ask(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "ii_desktop", "ask", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_replayed_run_with_real_search_and_page_reading(tmp_path, servers):
+    pages, search = servers
+    replay, url = write_replay(tmp_path, pages)
+    done = ask(
+        "How long is the Seine?",
+        "--engine",
+        "replay",
+        "--replay",
+        str(replay),
+        "--searxng-url",
+        search.url,
+        "--allow-host",
+        pages.host,
+        "--json",
+    )
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    assert events[0]["type"] == "run_started" and events[-1]["type"] == "run_finished"
+    results = [e for e in events if e["type"] == "tool_result"]
+    assert [r["name"] for r in results] == ["web_search", "web_visit"]
+    assert all(r["ok"] for r in results)
+    assert results[0]["text"].startswith("Index: 0\nURL: https://example.org/searxng/")
+    assert "777-kilometre river" in results[1]["text"]
+    assert "Copyright River Atlas" not in results[1]["text"]  # boilerplate gone
+    assert results[1]["data"]["title"] == "The Seine"
+    finished = events[-1]
+    assert finished["reason"] == "answered"
+    assert finished["citations"] == [{"url": url, "n": 11, "verified": True}]
+    assert search.hits == 1 and pages.hits["/seine"] == 1
+
+
+def test_transcript_shows_tools_answer_and_sources(tmp_path, servers):
+    pages, search = servers
+    replay, url = write_replay(tmp_path, pages)
+    done = ask(
+        "How long is the Seine?",
+        "--engine",
+        "replay",
+        "--replay",
+        str(replay),
+        "--searxng-url",
+        search.url,
+        "--allow-host",
+        pages.host,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "→ web_search Seine length … ok, 10 results from searxng\n" in out
+    assert f"→ web_visit {url} … ok\n" in out
+    assert out.count("The Seine is 777 km long") == 1  # streamed once, not repeated
+    assert "Answer\nThe Seine is 777 km long" in out
+    assert f"[11] The Seine (read) — {url}\n" in out
+    assert "\033[" not in out  # no colour codes when not on a terminal
+
+
+def test_pages_on_the_local_network_are_blocked_without_an_allowance(tmp_path, servers):
+    pages, search = servers
+    replay, _ = write_replay(tmp_path, pages)
+    done = ask(
+        "How long is the Seine?",
+        "--engine",
+        "replay",
+        "--replay",
+        str(replay),
+        "--searxng-url",
+        search.url,
+        "--json",
+    )
+    assert done.returncode == 0, done.stderr
+    visit = [json.loads(line) for line in done.stdout.splitlines() if '"tool_result"' in line][1]
+    assert not visit["ok"] and visit["error_kind"] == "blocked"
+    assert pages.hits["/seine"] == 0
+
+
+def test_short_mode_prints_the_boxed_answer(tmp_path, servers, capsys):
+    _, search = servers
+    turns = [turn("x", tool_call("web_search", query="q")), turn("y", "It is \\boxed{777 km}.")]
+    replay = tmp_path / "r.json"
+    replay.write_text(json.dumps({"turns": turns}))
+    code = main(
+        [
+            "ask",
+            "Length?",
+            "--short",
+            "--engine",
+            "replay",
+            "--replay",
+            str(replay),
+            "--searxng-url",
+            search.url,
+        ]
+    )
+    assert code == 0
+    assert "Short answer: 777 km" in capsys.readouterr().out
+
+
+def test_errors_exit_1_and_usage_errors_exit_2(tmp_path, servers, capsys):
+    _, search = servers
+    replay = tmp_path / "r.json"
+    replay.write_text(json.dumps({"turns": [turn("x", tool_call("web_search", query="q"))]}))
+    assert (
+        main(
+            ["ask", "q", "--engine", "replay", "--replay", str(replay), "--searxng-url", search.url]
+        )
+        == 1
+    )
+    assert "no more turns" in capsys.readouterr().out
+    assert main(["ask", "q", "--engine", "replay"]) == 2
+    assert "--replay FILE" in capsys.readouterr().err
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"turns": "nope"}')
+    assert main(["ask", "q", "--engine", "replay", "--replay", str(bad)]) == 2
+    assert main(["ask", "q", "--engine", "openai"]) == 2
+    assert main(["ask", "q", "--engine", "mlx"]) == 2  # no model chosen
+    assert "No model chosen" in capsys.readouterr().err
+
+
+def test_over_an_openai_compatible_server(servers, capsys):
+    _, search = servers
+    with ChatServer() as chat:
+        chat.replies.extend(
+            [
+                Reply(
+                    [
+                        delta_chunk({"reasoning_content": "Search."}),
+                        delta_chunk(
+                            {
+                                "tool_calls": [
+                                    {
+                                        "index": 0,
+                                        "id": "a",
+                                        "function": {
+                                            "name": "web_search",
+                                            "arguments": '{"query": "Seine"}',
+                                        },
+                                    }
+                                ]
+                            }
+                        ),
+                    ]
+                ),
+                Reply([delta_chunk({"content": "777 km."}, finish="stop")]),
+            ]
+        )
+        code = main(
+            [
+                "ask",
+                "Seine length?",
+                "--engine",
+                "openai",
+                "--base-url",
+                chat.base_url,
+                "--model-name",
+                "ii-search-4b",
+                "--searxng-url",
+                search.url,
+                "--json",
+            ]
+        )
+    assert code == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert events[-1]["reason"] == "answered" and events[-1]["answer"] == "777 km."
+
+
+@pytest.mark.mlx
+def test_on_the_tiny_local_model(tiny_model_dir, servers):
+    _, search = servers
+    done = ask(
+        "What is the capital of France?",
+        "--model",
+        str(tiny_model_dir),
+        "--max-rounds",
+        "2",
+        "--max-tokens",
+        "24",
+        "--seed",
+        "1",
+        "--searxng-url",
+        search.url,
+        "--json",
+    )
+    assert done.returncode == 0, done.stderr
+    finished = json.loads(done.stdout.splitlines()[-1])
+    assert finished["type"] == "run_finished"
+    assert finished["reason"] in ("answered", "budget")
