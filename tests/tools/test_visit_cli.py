@@ -13,7 +13,8 @@ import pytest
 
 from ii_desktop.cli.main import main
 from ii_desktop.core.settings import Settings, ToolSettings, app_paths, save_settings
-from tests.tools.test_visit import PageServer, dataset_page
+from tests.helpers.page_server import PageServer
+from tests.tools.test_visit import dataset_page
 
 REPO = Path(__file__).resolve().parents[2]
 

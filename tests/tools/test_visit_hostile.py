@@ -21,7 +21,8 @@ from ii_desktop.core.settings import ToolSettings
 from ii_desktop.tools import http as guarded_http
 from ii_desktop.tools.base import ToolContext
 from ii_desktop.tools.visit import WebVisitTool
-from tests.tools.test_visit import PageServer, allowing, visit
+from tests.helpers.page_server import PageServer
+from tests.tools.test_visit import allowing, visit
 
 ARTICLE = (
     b"<html><head><title>Local page</title></head><body><article><p>This page lives on the "
