@@ -247,3 +247,36 @@ def test_on_the_tiny_local_model(tiny_model_dir, servers):
     finished = json.loads(done.stdout.splitlines()[-1])
     assert finished["type"] == "run_finished"
     assert finished["reason"] in ("answered", "budget")
+
+
+def test_ctrl_c_cancels_the_run_and_keeps_the_transcript(tmp_path):
+    import signal
+    import time
+
+    slow = turn("thinking " * 400, "never reached")
+    replay = tmp_path / "slow.json"
+    replay.write_text(json.dumps({"turns": [slow]}))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ii_desktop",
+            "ask",
+            "q",
+            "--engine",
+            "replay",
+            "--replay",
+            str(replay),
+            "--replay-delay",
+            "0.02",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(2.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    assert "thinking" in out and "Run cancelled." in out
+    assert "Traceback" not in err
