@@ -23,6 +23,13 @@ LIGHT_MODULES = [
     "ii_desktop.engine.split",
     "ii_desktop.engine.memory",
     "ii_desktop.cli.main",
+    "ii_desktop.agent.run",
+    "ii_desktop.engine.replay",
+    "ii_desktop.engine.openai_compat",
+    "ii_desktop.tools.registry",
+    "ii_desktop.notebooks",
+    "ii_desktop.cli.notebook_cmd",
+    "ii_desktop.cli.ask_cmd",
 ]
 HEAVY_PREFIXES = ("PySide6", "mlx")
 

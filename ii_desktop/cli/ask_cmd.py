@@ -105,6 +105,12 @@ def register(commands: Any) -> None:
     ask.add_argument("--temperature", type=float)
     ask.add_argument("--seed", type=int)
     ask.add_argument("--json", action="store_true", help="print events as JSON lines")
+    ask.add_argument(
+        "--notebook",
+        metavar="TITLE",
+        help="save the run into this notebook (created if missing, continued if "
+        "present); by default a new notebook titled from the question",
+    )
     add_tool_options(ask)
     ask.set_defaults(handler=_ask)
 
@@ -238,6 +244,7 @@ class Transcript:
 
 
 def _ask(args: argparse.Namespace) -> int:
+    from ii_desktop.notebooks import LocalPageSearch, NotebookPageCache, start_recording
     from ii_desktop.tools.registry import open_tools
 
     paths = paths_from(args)
@@ -249,20 +256,54 @@ def _ask(args: argparse.Namespace) -> int:
     options = RunOptions(
         mode=mode, max_rounds=args.max_rounds, max_tokens=args.max_tokens, sampling=sampling
     )
+    display: Any
     if args.json:
 
-        def sink(event: Event) -> None:
+        def display(event: Event) -> None:
             print(event.to_json(), flush=True)
     else:
-        sink = Transcript(sys.stdout, sys.stdout.isatty())
-    tools = open_tools(tool_settings(args, paths))
-    engine = make_engine(args, paths)
+        display = Transcript(sys.stdout, sys.stdout.isatty())
+
+    recorder = start_recording(paths, args.question, mode, args.notebook)
+    if recorder.notice:
+        print(f"ii-desktop: warning: {recorder.notice}", file=sys.stderr)
+    if recorder.save_problem:
+        print(f"ii-desktop: {recorder.save_problem}", file=sys.stderr)
+    conversation_id, history = recorder.conversation()
+    store = recorder.store
+    tools = open_tools(
+        tool_settings(args, paths),
+        page_cache=NotebookPageCache(store) if store is not None else None,
+        saved_pages=LocalPageSearch(store) if store is not None else None,
+    )
+
+    def on_event(event: Event) -> None:
+        recorder(event)
+        display(event)
+
+    run: ResearchRun | None = None
     try:
-        run = ResearchRun(engine, tools.tools, tools.context, args.question, options, on_event=sink)
-        finished = _run_interruptible(run)
+        engine = make_engine(args, paths)
+        try:
+            run = ResearchRun(
+                engine,
+                tools.tools,
+                tools.context,
+                args.question,
+                options,
+                on_event=on_event,
+                history=history,
+                conversation_id=conversation_id,
+                run_id=recorder.run_id,
+            )
+            finished = _run_interruptible(run)
+        finally:
+            engine.close()
     finally:
-        engine.close()
         tools.close()
+        recorder.close(run.messages if run is not None else None)
+    if recorder.save_problem:
+        print(f"ii-desktop: {recorder.save_problem}", file=sys.stderr)
     if finished.reason == "cancelled":
         return 130
     return 1 if finished.reason == "error" else 0

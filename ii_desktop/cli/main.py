@@ -10,7 +10,15 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ii_desktop import __version__
-from ii_desktop.cli import ask_cmd, bench_cmd, dev_cmd, model_cmd, search_cmd, visit_cmd
+from ii_desktop.cli import (
+    ask_cmd,
+    bench_cmd,
+    dev_cmd,
+    model_cmd,
+    notebook_cmd,
+    search_cmd,
+    visit_cmd,
+)
 from ii_desktop.core.errors import AppError
 from ii_desktop.core.settings import DATA_DIR_ENV, app_paths
 
@@ -30,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     ask_cmd.register(commands)
+    notebook_cmd.register(commands)
     model_cmd.register(commands)
     search_cmd.register(commands)
     visit_cmd.register(commands)

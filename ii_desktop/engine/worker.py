@@ -232,6 +232,13 @@ class MLXEngine:
         threading.Event().wait()
 
     def _shutdown(self) -> None:
+        # finish rewriting answered conversations into their history form first, so the
+        # caches saved below let the next question after a restart prefill only itself
+        try:
+            while self._background:
+                self._background_step()
+        except Exception:
+            log.exception("finishing background cache work at shutdown failed")
         if self._store is not None and self._persist:
             try:
                 self._store.drop_all(save=True)

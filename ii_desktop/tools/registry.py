@@ -11,6 +11,7 @@ from ii_desktop.tools.base import Tool, ToolContext
 from ii_desktop.tools.http import make_guarded_client
 from ii_desktop.tools.page_cache import PageCache
 from ii_desktop.tools.search import WebSearchTool, make_search_client
+from ii_desktop.tools.search.local import SavedPageIndex
 from ii_desktop.tools.visit import WebVisitTool
 
 
@@ -31,11 +32,18 @@ class ToolSession:
         self.context.http.close()
 
 
-def open_tools(settings: ToolSettings, page_cache: PageCache | None = None) -> ToolSession:
+def open_tools(
+    settings: ToolSettings,
+    page_cache: PageCache | None = None,
+    saved_pages: SavedPageIndex | None = None,
+) -> ToolSession:
+    """``page_cache`` and ``saved_pages`` come from the notebooks when a store is open, so
+    pages read before are not fetched again and ``--search local`` can answer offline."""
     search_http = make_search_client(settings)
     context = ToolContext(
         http=make_guarded_client(settings),
         settings=settings,
         page_cache=page_cache if page_cache is not None else PageCache(),
     )
-    return ToolSession([WebSearchTool(search_http), WebVisitTool()], context, search_http)
+    search = WebSearchTool(search_http, local=saved_pages)
+    return ToolSession([search, WebVisitTool()], context, search_http)

@@ -280,3 +280,97 @@ def test_ctrl_c_cancels_the_run_and_keeps_the_transcript(tmp_path):
     assert proc.returncode == 130
     assert "thinking" in out and "Run cancelled." in out
     assert "Traceback" not in err
+
+
+def test_runs_are_saved_into_notebooks_and_continue_them(tmp_path, servers, data_dir):
+    pages, search = servers
+    replay, url = write_replay(tmp_path, pages)
+    first = ask(
+        "How long is the Seine?",
+        "--engine",
+        "replay",
+        "--replay",
+        str(replay),
+        "--searxng-url",
+        search.url,
+        "--allow-host",
+        pages.host,
+        "--notebook",
+        "Rivers",
+    )
+    assert first.returncode == 0, first.stderr
+    follow = tmp_path / "follow.json"
+    follow.write_text(
+        json.dumps(
+            {
+                "turns": [
+                    turn("Search my notes.", tool_call("web_search", query="bridges Seine Paris")),
+                    turn("The saved page names the Pont Neuf.", "The Pont Neuf is the oldest one."),
+                ]
+            }
+        )
+    )
+    # offline: answered from the notebook's saved page through --search local
+    second = ask(
+        "Which bridge is oldest?",
+        "--engine",
+        "replay",
+        "--replay",
+        str(follow),
+        "--search",
+        "local",
+        "--notebook",
+        "Rivers",
+        "--json",
+    )
+    assert second.returncode == 0, second.stderr
+    events = [json.loads(line) for line in second.stdout.splitlines()]
+    local = next(e for e in events if e["type"] == "tool_result")
+    assert local["ok"] and local["data"]["provider"] == "local"
+    assert f"URL: {url}" in local["text"]
+
+    listed = subprocess.run(
+        [sys.executable, "-m", "ii_desktop", "notebook", "list", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    (notebook,) = json.loads(listed.stdout)
+    assert notebook["title"] == "Rivers" and notebook["runs"] == 2
+    shown = subprocess.run(
+        [sys.executable, "-m", "ii_desktop", "notebook", "show", notebook["id"], "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    runs = json.loads(shown.stdout)["runs"]
+    assert [r["status"] for r in runs] == ["answered", "answered"]
+    assert runs[1]["answer"] == "The Pont Neuf is the oldest one."
+
+
+@pytest.mark.mlx
+def test_a_continued_notebook_reuses_the_saved_kv_cache(tiny_model_dir, servers):
+    _, search = servers
+    common = [
+        "--model",
+        str(tiny_model_dir),
+        "--max-rounds",
+        "1",
+        "--max-tokens",
+        "16",
+        "--seed",
+        "3",
+        "--searxng-url",
+        search.url,
+        "--notebook",
+        "Cache",
+        "--json",
+    ]
+    first = ask("What is the capital of France?", *common)
+    assert first.returncode == 0, first.stderr
+    second = ask("And of Spain?", *common)
+    assert second.returncode == 0, second.stderr
+    stats = [json.loads(line) for line in second.stdout.splitlines() if '"stats"' in line]
+    first_prompt = stats[0]
+    # the whole earlier conversation came from the cache file, not re-read
+    assert first_prompt["reused_tokens"] > first_prompt["prefilled_tokens"]

@@ -1,7 +1,7 @@
 """Turn the configured provider names into ready providers, or the reason one is not ready.
 
 Keys are looked up per query, so a key stored while the app runs is used at once. A
-provider that cannot run (no key, no SearXNG URL, the notebook search not built yet)
+provider that cannot run (no key, no SearXNG URL, no notebook store)
 becomes a note in the chain's attempts instead of an error.
 """
 
@@ -17,6 +17,7 @@ from ii_desktop.tools.search import brave, duckduckgo, serper, tavily
 from ii_desktop.tools.search.brave import BraveProvider
 from ii_desktop.tools.search.chain import Slot
 from ii_desktop.tools.search.duckduckgo import DuckDuckGoProvider
+from ii_desktop.tools.search.local import LocalProvider, SavedPageIndex
 from ii_desktop.tools.search.provider import MissingKey, Unavailable
 from ii_desktop.tools.search.searxng import SearxngProvider
 from ii_desktop.tools.search.serper import SerperProvider
@@ -33,9 +34,10 @@ DEFAULT_URLS: dict[str, str] = {
 class ProviderRegistry:
     """Builds providers for each query; keeps the DuckDuckGo engine (and its connections)."""
 
-    def __init__(self) -> None:
+    def __init__(self, local: SavedPageIndex | None = None) -> None:
         self._ddgs: dict[str, DuckDuckGoProvider] = {}
         self._lock = threading.Lock()
+        self._local = LocalProvider(local) if local is not None else None
 
     def slots(self, settings: ToolSettings, http: httpx.Client) -> list[Slot]:
         return [self._slot(name, settings, http) for name in settings.search_providers]
@@ -53,7 +55,9 @@ class ProviderRegistry:
                 )
             return SearxngProvider(http, url, connect_timeout=connect)
         if name == "local":
-            return name, Unavailable("searching your notebooks is not available yet")
+            if self._local is None:
+                return name, Unavailable("your notebooks cannot be searched here")
+            return self._local
         try:
             key = secrets.get_api_key(name)
         except secrets.KeychainError as exc:

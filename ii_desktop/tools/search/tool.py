@@ -25,6 +25,7 @@ from ii_desktop.tools.base import (
     format_search_results,
 )
 from ii_desktop.tools.search.chain import ChainResult, Cooldowns, RetryPolicy, SearchChain
+from ii_desktop.tools.search.local import SavedPageIndex
 from ii_desktop.tools.search.registry import ProviderRegistry
 
 _OUTCOME_WORDS = {
@@ -89,13 +90,14 @@ class WebSearchTool:
         policy: RetryPolicy | None = None,
         cooldowns: Cooldowns | None = None,
         clock: Callable[[], float] = time.monotonic,
+        local: SavedPageIndex | None = None,
     ) -> None:
         self._http = http
         self._owns_http = http is None
         self._policy = policy or RetryPolicy()
         self._clock = clock
         self.cooldowns = cooldowns or Cooldowns(clock)
-        self._registry = ProviderRegistry()
+        self._registry = ProviderRegistry(local)
         self._lock = threading.Lock()
 
     def _client(self, settings: ToolSettings) -> httpx.Client:

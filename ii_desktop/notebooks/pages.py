@@ -1,0 +1,63 @@
+"""Pages runs read: taken from ``web_visit`` results, kept newest-first per URL.
+
+The row keeps what the reader pane and search need (markdown, clean text, title) and
+exactly what the model was given, so a saved page can stand in for a new visit.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from ii_desktop.agent.events import ToolResult
+from ii_desktop.notebooks.privacy import scrub
+
+# web_visit data fields kept beside the page text, for rebuilding the visit's result
+PAGE_META = ("byline", "date", "truncated")
+
+
+def page_from_result(event: ToolResult, at: float) -> dict[str, Any] | None:
+    """The page a successful ``web_visit`` read, as a ``pages`` row; None for anything else."""
+    data = event.data
+    if event.name != "web_visit" or not event.ok or not isinstance(data.get("url"), str):
+        return None
+    if not (data.get("full_text") or data.get("markdown")):
+        return None
+
+    def text(key: str) -> str:
+        value = data.get(key)
+        return scrub(value) if isinstance(value, str) else ""
+
+    url = text("url")
+    fetched = data.get("fetched")  # a page served from the notebooks keeps its own age
+    return {
+        "url": url,
+        "final_url": text("final_url") or url,
+        "title": text("title"),
+        "markdown": text("markdown"),
+        "full_text": text("full_text") or text("markdown"),
+        "content_type": text("content_type"),
+        "fetched": float(fetched) if isinstance(fetched, int | float) else at,
+        "model_text": scrub(event.text),
+        "meta": json.dumps({k: scrub(data[k]) for k in PAGE_META if k in data}),
+    }
+
+
+def save_page(conn: sqlite3.Connection, run_id: str, page: dict[str, Any]) -> None:
+    """Keep the newest read of each URL, and remember which run read it."""
+    conn.execute(
+        "INSERT INTO pages (url, final_url, title, markdown, full_text, content_type, fetched, "
+        "model_text, meta) VALUES (:url, :final_url, :title, :markdown, :full_text, "
+        ":content_type, :fetched, :model_text, :meta) "
+        "ON CONFLICT(url) DO UPDATE SET final_url = excluded.final_url, "
+        "title = excluded.title, markdown = excluded.markdown, "
+        "full_text = excluded.full_text, content_type = excluded.content_type, "
+        "fetched = excluded.fetched, model_text = excluded.model_text, meta = excluded.meta "
+        "WHERE excluded.fetched >= pages.fetched",
+        page,
+    )
+    conn.execute(
+        "INSERT OR IGNORE INTO run_pages (run_id, page_id) SELECT ?, id FROM pages WHERE url = ?",
+        (run_id, page["url"]),
+    )

@@ -1,0 +1,267 @@
+"""The notebook database: its file, its connection settings, its schema and migrations.
+
+One SQLite file in the data folder. WAL lets the GUI read while the CLI writes; every
+write is a short ``BEGIN IMMEDIATE`` transaction and waits (busy_timeout) rather than
+failing when the other process holds the lock. The schema version is ``user_version``;
+each migration runs once, inside the write lock, so two processes never both apply it.
+
+A file SQLite cannot read is moved aside under a new name and a fresh store started.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ii_desktop.notebooks.errors import NotebookError, StoreUnavailable, describe_sqlite_error
+
+DB_NAME = "notebooks.sqlite3"
+BUSY_TIMEOUT_MS = 15_000
+RUN_STATUSES = ("running", "answered", "cancelled", "error", "budget", "interrupted")
+_STATUS_CHECK = ", ".join(f"'{s}'" for s in RUN_STATUSES)
+
+_V1 = f"""
+CREATE TABLE notebooks (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    conversation_id TEXT NOT NULL UNIQUE,
+    created REAL NOT NULL,
+    updated REAL NOT NULL
+);
+CREATE TABLE tags (
+    notebook_id TEXT NOT NULL REFERENCES notebooks(id) ON DELETE CASCADE,
+    tag TEXT NOT NULL,
+    PRIMARY KEY (notebook_id, tag)
+);
+CREATE TABLE runs (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    notebook_id TEXT NOT NULL REFERENCES notebooks(id) ON DELETE CASCADE,
+    question TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ({_STATUS_CHECK})),
+    answer TEXT NOT NULL DEFAULT '',
+    error TEXT,
+    messages TEXT,
+    started REAL NOT NULL,
+    finished REAL,
+    owner_host TEXT,
+    owner_pid INTEGER,
+    heartbeat REAL
+);
+CREATE INDEX runs_by_notebook ON runs(notebook_id, seq);
+CREATE INDEX runs_by_status ON runs(status);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    type TEXT NOT NULL,
+    at REAL NOT NULL,
+    payload TEXT NOT NULL
+);
+CREATE INDEX events_by_run ON events(run_id, id);
+CREATE TABLE pages (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    final_url TEXT NOT NULL,
+    title TEXT NOT NULL,
+    markdown TEXT NOT NULL,
+    full_text TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    fetched REAL NOT NULL,
+    model_text TEXT NOT NULL DEFAULT '',
+    meta TEXT NOT NULL DEFAULT '{{}}'
+);
+CREATE INDEX pages_by_final_url ON pages(final_url);
+CREATE TABLE run_pages (
+    run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    page_id INTEGER NOT NULL REFERENCES pages(id) ON DELETE CASCADE,
+    PRIMARY KEY (run_id, page_id)
+);
+CREATE INDEX run_pages_by_page ON run_pages(page_id);
+
+CREATE VIRTUAL TABLE runs_fts USING fts5(
+    question, answer, content='runs', content_rowid='seq',
+    tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER runs_fts_insert AFTER INSERT ON runs BEGIN
+    INSERT INTO runs_fts(rowid, question, answer) VALUES (new.seq, new.question, new.answer);
+END;
+CREATE TRIGGER runs_fts_delete AFTER DELETE ON runs BEGIN
+    INSERT INTO runs_fts(runs_fts, rowid, question, answer)
+    VALUES ('delete', old.seq, old.question, old.answer);
+END;
+CREATE TRIGGER runs_fts_update AFTER UPDATE OF question, answer ON runs BEGIN
+    INSERT INTO runs_fts(runs_fts, rowid, question, answer)
+    VALUES ('delete', old.seq, old.question, old.answer);
+    INSERT INTO runs_fts(rowid, question, answer) VALUES (new.seq, new.question, new.answer);
+END;
+
+CREATE VIRTUAL TABLE pages_fts USING fts5(
+    title, full_text, content='pages', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER pages_fts_insert AFTER INSERT ON pages BEGIN
+    INSERT INTO pages_fts(rowid, title, full_text) VALUES (new.id, new.title, new.full_text);
+END;
+CREATE TRIGGER pages_fts_delete AFTER DELETE ON pages BEGIN
+    INSERT INTO pages_fts(pages_fts, rowid, title, full_text)
+    VALUES ('delete', old.id, old.title, old.full_text);
+END;
+CREATE TRIGGER pages_fts_update AFTER UPDATE OF title, full_text ON pages BEGIN
+    INSERT INTO pages_fts(pages_fts, rowid, title, full_text)
+    VALUES ('delete', old.id, old.title, old.full_text);
+    INSERT INTO pages_fts(rowid, title, full_text) VALUES (new.id, new.title, new.full_text);
+END;
+"""
+
+# Append only: migration N brings user_version from N-1 to N.
+MIGRATIONS: tuple[str, ...] = (_V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def statements(script: str) -> list[str]:
+    """Split a script into statements; triggers keep the semicolons of their bodies."""
+    out: list[str] = []
+    current = ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            out.append(current.strip())
+            current = ""
+    if current.strip():
+        out.append(current.strip())
+    return out
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    # autocommit mode: transactions are opened explicitly, and kept short
+    conn = sqlite3.connect(
+        path,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,
+        check_same_thread=False,
+    )
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
+            raise StoreUnavailable(f"The notebook database {path} cannot use WAL journaling.")
+        # FULL: a committed batch survives a power cut, not only a killed process
+        conn.execute("PRAGMA synchronous = FULL")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+@contextmanager
+def immediate(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction that takes the lock up front, so it never fails half way on BUSY."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version == SCHEMA_VERSION:
+        return
+    with immediate(conn):
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise NotebookError(
+                "The notebook database was written by a newer ii-desktop "
+                f"(schema {version}, this version reads up to {SCHEMA_VERSION}). "
+                "Update ii-desktop to open it."
+            )
+        for number in range(version + 1, SCHEMA_VERSION + 1):
+            for statement in statements(MIGRATIONS[number - 1]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+
+
+def _damaged(exc: sqlite3.Error) -> bool:
+    name = getattr(exc, "sqlite_errorname", "")
+    return name in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or "malformed" in str(exc)
+
+
+def _check(conn: sqlite3.Connection) -> None:
+    rows = conn.execute("PRAGMA quick_check").fetchall()
+    if [r[0] for r in rows] != ["ok"]:
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+
+def _aside_path(path: Path) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    candidate = path.with_name(f"{path.stem}.damaged-{stamp}{path.suffix}")
+    n = 1
+    while candidate.exists():  # never overwrite an earlier damaged copy
+        n += 1
+        candidate = path.with_name(f"{path.stem}.damaged-{stamp}-{n}{path.suffix}")
+    return candidate
+
+
+def _move_aside(path: Path) -> Path:
+    aside = _aside_path(path)
+    os.replace(path, aside)
+    for suffix in ("-wal", "-shm"):
+        extra = path.with_name(path.name + suffix)
+        if extra.exists():
+            os.replace(extra, aside.with_name(aside.name + suffix))
+    return aside
+
+
+@dataclass
+class Opened:
+    conn: sqlite3.Connection
+    damaged_copy: Path | None = None
+
+
+def open_database(path: Path) -> Opened:
+    """Connect, check and migrate; a damaged file is kept aside and a fresh one created."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreUnavailable(
+            f"Cannot create the folder for notebooks {path.parent}: {exc.strerror or exc}"
+        ) from None
+    aside: Path | None = None
+    for attempt in range(2):
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = connect(path)
+            _check(conn)
+            migrate(conn)
+            return Opened(conn, aside)
+        except sqlite3.Error as exc:
+            if conn is not None:
+                conn.close()
+            if attempt == 0 and _damaged(exc) and path.exists():
+                try:
+                    aside = _move_aside(path)
+                except FileNotFoundError:  # another process moved it first
+                    pass
+                except OSError as move_exc:
+                    raise StoreUnavailable(
+                        f"The notebook database {path} is damaged and could not be moved "
+                        f"aside: {move_exc.strerror or move_exc}"
+                    ) from None
+                continue
+            raise StoreUnavailable(
+                f"Cannot open the notebook database {path}: {describe_sqlite_error(exc)}."
+            ) from None
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            raise
+    raise StoreUnavailable(f"Cannot open the notebook database {path}.")  # pragma: no cover

@@ -1,0 +1,62 @@
+"""Full-text search over notebooks: questions, answers and the text of pages runs read.
+
+Queries are typed by people (and, for the local provider, by the model), so they are
+never passed to FTS5 as syntax: each word becomes a quoted term.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+from ii_desktop.notebooks.records import SearchHit
+
+MAX_TERMS = 32
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def match_expression(query: str, any_word: bool = False) -> str | None:
+    """An FTS5 MATCH expression: every word (or any word) of the query, quoted."""
+    words = _WORD.findall(query)[:MAX_TERMS]
+    if not words:
+        return None
+    return (" OR " if any_word else " AND ").join(f'"{w}"' for w in words)
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def search_notebooks(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[SearchHit]:
+    """Matches in questions and answers first, then in pages; the best of each first."""
+    expression = match_expression(query)
+    if expression is None:
+        return []
+    hits: list[SearchHit] = []
+    rows = conn.execute(
+        "SELECT r.notebook_id, r.id, n.title, snippet(runs_fts, -1, '', '', '…', 16) "
+        "FROM runs_fts JOIN runs r ON r.seq = runs_fts.rowid "
+        "JOIN notebooks n ON n.id = r.notebook_id "
+        "WHERE runs_fts MATCH ? ORDER BY bm25(runs_fts) LIMIT ?",
+        (expression, limit),
+    ).fetchall()
+    for notebook_id, run_id, title, snippet in rows:
+        hits.append(SearchHit(notebook_id, run_id, title, flat(snippet), "question_or_answer"))
+    seen = {(h.run_id, h.where) for h in hits}
+    rows = conn.execute(
+        "SELECT r.notebook_id, r.id, n.title, snippet(pages_fts, -1, '', '', '…', 16), "
+        "p.final_url "
+        "FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid "
+        "JOIN run_pages rp ON rp.page_id = p.id JOIN runs r ON r.id = rp.run_id "
+        "JOIN notebooks n ON n.id = r.notebook_id "
+        "WHERE pages_fts MATCH ? ORDER BY bm25(pages_fts), r.seq DESC LIMIT ?",
+        (expression, limit),
+    ).fetchall()
+    for notebook_id, run_id, title, snippet, url in rows:
+        if len(hits) >= limit:
+            break
+        if (run_id, "page") in seen:
+            continue  # one page hit per run is enough
+        seen.add((run_id, "page"))
+        hits.append(SearchHit(notebook_id, run_id, title, flat(snippet), "page", url))
+    return hits

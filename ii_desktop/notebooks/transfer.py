@@ -1,0 +1,219 @@
+"""A notebook as one JSON file, and back.
+
+The file holds the notebook's title and tags and, for each run, its row (question,
+status, answer, the conversation it left) and its full event log with the time each
+event arrived. Importing checks the whole file before writing anything, then writes it
+in one transaction as a new notebook with new ids: a bad file imports nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from ii_desktop.agent.events import ToolResult
+from ii_desktop.core.events import Event, event_from_dict
+from ii_desktop.notebooks.errors import ImportFailed
+from ii_desktop.notebooks.pages import page_from_result, save_page
+from ii_desktop.notebooks.privacy import scrub
+from ii_desktop.notebooks.records import Notebook, iso_time
+from ii_desktop.notebooks.schema import RUN_STATUSES
+from ii_desktop.notebooks.store import TITLE_MAX, NotebookStore, new_id
+
+FORMAT = "ii-desktop-notebook"
+VERSION = 1
+MAX_IMPORT_BYTES = 512 * 1024 * 1024
+
+
+def export_document(store: NotebookStore, ref: str) -> dict[str, Any]:
+    notebook = store.notebook(ref)
+    runs = []
+    for run in store.runs(notebook.id):
+        runs.append(
+            {
+                "question": run.question,
+                "mode": run.mode,
+                "status": run.status,
+                "answer": run.answer,
+                "error": run.error,
+                "started": run.started,
+                "finished": run.finished,
+                "messages": store.run_messages(run.id),
+                "events": [{"at": at, "event": e.to_dict()} for at, e in store.events(run.id)],
+            }
+        )
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported": iso_time(time.time()),
+        "notebook": {
+            "title": notebook.title,
+            "tags": list(notebook.tags),
+            "created": notebook.created,
+            "updated": notebook.updated,
+        },
+        "runs": runs,
+    }
+
+
+def export_json(store: NotebookStore, ref: str) -> str:
+    return json.dumps(export_document(store, ref), ensure_ascii=False, indent=1) + "\n"
+
+
+# --- import --------------------------------------------------------------------------
+
+
+class _Bad(Exception):
+    pass
+
+
+def _need(condition: bool, where: str, what: str) -> None:
+    if not condition:
+        raise _Bad(f"{where}: {what}")
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _text(value: Any, where: str, allow_empty: bool = True) -> str:
+    _need(isinstance(value, str) and (allow_empty or value.strip() != ""), where, "expected text")
+    return str(value)
+
+
+def _run(data: Any, where: str) -> dict[str, Any]:
+    _need(isinstance(data, dict), where, "expected an object")
+    run: dict[str, Any] = {
+        "question": _text(data.get("question"), f"{where}.question", allow_empty=False),
+        "mode": _text(data.get("mode", "normal"), f"{where}.mode"),
+        "answer": _text(data.get("answer", ""), f"{where}.answer"),
+    }
+    status = data.get("status")
+    _need(status in RUN_STATUSES, f"{where}.status", f"expected one of {', '.join(RUN_STATUSES)}")
+    run["status"] = "interrupted" if status == "running" else status
+    error = data.get("error")
+    _need(error is None or isinstance(error, str), f"{where}.error", "expected text or null")
+    run["error"] = error
+    _need(_number(data.get("started")), f"{where}.started", "expected a time")
+    run["started"] = float(data["started"])
+    finished = data.get("finished")
+    _need(finished is None or _number(finished), f"{where}.finished", "expected a time or null")
+    run["finished"] = None if finished is None else float(finished)
+    messages = data.get("messages")
+    _need(
+        messages is None
+        or (
+            isinstance(messages, list)
+            and all(isinstance(m, dict) and isinstance(m.get("role"), str) for m in messages)
+        ),
+        f"{where}.messages",
+        "expected a list of {role, content} messages or null",
+    )
+    run["messages"] = None if messages is None else scrub(messages)
+    events = data.get("events")
+    _need(isinstance(events, list), f"{where}.events", "expected a list")
+    parsed: list[tuple[float, Event]] = []
+    for i, item in enumerate(events):
+        spot = f"{where}.events[{i}]"
+        _need(isinstance(item, dict) and _number(item.get("at")), spot, "expected {at, event}")
+        event = item.get("event")
+        _need(isinstance(event, dict), f"{spot}.event", "expected an object")
+        try:
+            parsed.append((float(item["at"]), event_from_dict(scrub(event))))
+        except ValueError as exc:
+            raise _Bad(f"{spot}.event: {exc}") from None
+    run["events"] = parsed
+    return run
+
+
+def parse_document(document: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The notebook fields and checked runs of an export; raises ``ImportFailed``."""
+    try:
+        _need(isinstance(document, dict), "the file", "expected a JSON object")
+        _need(document.get("format") == FORMAT, "format", f'expected "{FORMAT}"')
+        version = document.get("version")
+        _need(isinstance(version, int) and not isinstance(version, bool), "version", "missing")
+        _need(version <= VERSION, "version", f"{version} is newer than this ii-desktop reads")
+        meta = document.get("notebook")
+        _need(isinstance(meta, dict), "notebook", "expected an object")
+        title = " ".join(_text(meta.get("title"), "notebook.title", allow_empty=False).split())
+        tags = meta.get("tags", [])
+        _need(
+            isinstance(tags, list) and all(isinstance(t, str) for t in tags),
+            "notebook.tags",
+            "expected a list of text",
+        )
+        runs = document.get("runs")
+        _need(isinstance(runs, list), "runs", "expected a list")
+        checked = [_run(run, f"runs[{i}]") for i, run in enumerate(runs)]
+    except _Bad as exc:
+        raise ImportFailed(f"Not a notebook export ({exc}); nothing was imported.") from None
+    created = meta.get("created")
+    notebook = {
+        "title": title[:TITLE_MAX],
+        "tags": sorted({" ".join(t.split()) for t in tags} - {""}),
+        "created": float(created) if _number(created) else time.time(),
+    }
+    return notebook, checked
+
+
+def import_document(store: NotebookStore, document: Any) -> Notebook:
+    meta, runs = parse_document(document)
+    with store.writing() as conn:
+        notebook = store._insert_notebook(conn, meta["title"], meta["created"])
+        conn.executemany(
+            "INSERT INTO tags (notebook_id, tag) VALUES (?, ?)",
+            [(notebook.id, tag) for tag in meta["tags"]],
+        )
+        for run in runs:
+            run_id = new_id()  # the same file may be imported twice
+            conn.execute(
+                "INSERT INTO runs (id, notebook_id, question, mode, status, answer, error, "
+                "messages, started, finished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run_id,
+                    notebook.id,
+                    run["question"],
+                    run["mode"],
+                    run["status"],
+                    run["answer"],
+                    run["error"],
+                    None if run["messages"] is None else json.dumps(run["messages"]),
+                    run["started"],
+                    run["finished"],
+                ),
+            )
+            rows = []
+            for at, original in run["events"]:
+                data = original.to_dict()
+                if "run_id" in data:
+                    data["run_id"] = run_id
+                event = event_from_dict(data)
+                rows.append((run_id, at, event.type, json.dumps(data, ensure_ascii=False)))
+                if isinstance(event, ToolResult) and (page := page_from_result(event, at)):
+                    save_page(conn, run_id, page)
+            conn.executemany(
+                "INSERT INTO events (run_id, at, type, payload) VALUES (?, ?, ?, ?)", rows
+            )
+    return store.notebook(notebook.id)
+
+
+def import_file(store: NotebookStore, path: Path) -> Notebook:
+    try:
+        size = path.stat().st_size
+        if size > MAX_IMPORT_BYTES:
+            raise ImportFailed(f"{path} is too large to be a notebook export.")
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ImportFailed(f"{path} is not a text file; nothing was imported.") from None
+    except OSError as exc:
+        raise ImportFailed(f"Cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFailed(
+            f"{path} is not valid JSON (line {exc.lineno}); nothing was imported."
+        ) from None
+    return import_document(store, document)

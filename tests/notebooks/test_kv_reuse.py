@@ -1,0 +1,78 @@
+"""A notebook continued after a restart reuses its persisted KV cache (tiny MLX model)."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from ii_desktop.agent.events import Stats
+from ii_desktop.agent.run import ResearchRun, RunOptions
+from ii_desktop.core.settings import app_paths
+from ii_desktop.notebooks import NotebookStore, kv_cache_file, start_recording
+from ii_desktop.tools.base import ToolContext
+from tests.helpers.engine import ScriptedEngine, start_engine
+from tests.helpers.tools import StaticSearch, StaticVisit
+
+pytestmark = pytest.mark.mlx
+
+
+def call(name: str, **arguments: str) -> str:
+    return f"<tool_call>\n{json.dumps({'name': name, 'arguments': arguments})}\n</tool_call>"
+
+
+FIRST = [
+    "<think>\nI should search.\n</think>\n\n" + call("web_search", query="capital of France"),
+    "<think>\nThe results say Paris.\n</think>\n\nParis.",
+]
+FOLLOW_UP = ["<think>\nKnown from before.\n</think>\n\nAbout two million."]
+
+
+def ask(model_dir, question: str, turns: list[str]) -> tuple[str, list[Stats]]:
+    """One ``ask --notebook France`` in a fresh engine, as after a restart of the app."""
+    paths = app_paths().ensure()
+    recorder = start_recording(paths, question, "normal", "France")
+    conversation_id, history = recorder.conversation()
+    engine = start_engine(model_dir, cache_dir=paths.kv_cache_dir)
+    stats: list[Stats] = []
+
+    def sink(event):
+        recorder(event)
+        if isinstance(event, Stats):
+            stats.append(event)
+
+    try:
+        with httpx.Client() as http:
+            run = ResearchRun(
+                ScriptedEngine(engine, turns),
+                [StaticSearch(), StaticVisit()],
+                ToolContext(http=http),
+                question,
+                RunOptions(challenge_unsearched=False),
+                on_event=sink,
+                history=history,
+                conversation_id=conversation_id,
+                run_id=recorder.run_id,
+            )
+            run.run()
+    finally:
+        recorder.close(run.messages)
+        engine.close()  # persists the conversation's cache
+    assert conversation_id is not None
+    return conversation_id, stats
+
+
+def test_a_follow_up_after_a_restart_does_not_prefill_the_conversation_again(tiny_model_dir):
+    conversation_id, first = ask(tiny_model_dir, "What is the capital of France?", FIRST)
+    cache = kv_cache_file(app_paths().kv_cache_dir, conversation_id)
+    assert cache.is_file()  # the engine saved it under the name the store computes
+    again, follow_up = ask(tiny_model_dir, "How many people live there?", FOLLOW_UP)
+    assert again == conversation_id
+    # the earlier conversation comes from the cache file. Only the new question is
+    # prefilled, and the last answer: the template drops reasoning before a new question
+    assert follow_up[0].reused_tokens >= 0.95 * first[-1].prompt_tokens
+    assert follow_up[0].prefilled_tokens < 64
+    with NotebookStore.open(app_paths()) as store:
+        store.delete(store.notebooks()[0].id)
+    assert not cache.exists()
