@@ -23,6 +23,7 @@ from ii_desktop.core.settings import AppPaths, EngineSettings
 from ii_desktop.engine.request import GenerationRequest, Sampling
 from ii_desktop.engine.scripted import BanTokens, ScriptedOutput
 from ii_desktop.engine.worker import MLXEngine
+from ii_desktop.tools.base import WEB_SEARCH_SCHEMA, WEB_VISIT_SCHEMA
 
 SYSTEM = (
     "You are a research assistant. Search the web and read pages before answering, "
@@ -37,32 +38,7 @@ REASONING = (
     "with a search before answering, but I am fairly confident from what I have read. "
 ) * 3
 ANSWER = "The Seine runs through Paris, the capital of France, which won the 1998 World Cup."
-TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "web_search",
-            "description": "Search the web for information",
-            "parameters": {
-                "type": "object",
-                "properties": {"query": {"type": "string", "description": "The search query"}},
-                "required": ["query"],
-            },
-        },
-    },
-    {
-        "type": "function",
-        "function": {
-            "name": "web_visit",
-            "description": "Visit a URL and retrieve the full document content",
-            "parameters": {
-                "type": "object",
-                "properties": {"url": {"type": "string", "description": "The URL to visit"}},
-                "required": ["url"],
-            },
-        },
-    },
-]
+TOOLS = [WEB_SEARCH_SCHEMA, WEB_VISIT_SCHEMA]
 TOOL_REPLY = (
     "<think>\nI need the winner of the 1998 World Cup first.\n</think>\n\n<tool_call>\n"
     '{"name": "web_search", "arguments": {"query": "1998 World Cup winner"}}\n</tool_call>'

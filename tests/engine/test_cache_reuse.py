@@ -11,24 +11,12 @@ import pytest
 from ii_desktop.core.events import GenerationDone
 from ii_desktop.engine.request import GenerationRequest, Sampling
 from ii_desktop.engine.tiny_model import TinyModelSpec, build_tiny_model
+from ii_desktop.tools.base import WEB_SEARCH_SCHEMA
 from tests.helpers.engine import SYSTEM, assistant, run, start_engine, tokens_held, user
 
 pytestmark = pytest.mark.mlx
 
-TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "web_search",
-            "description": "Search the web",
-            "parameters": {
-                "type": "object",
-                "properties": {"query": {"type": "string"}},
-                "required": ["query"],
-            },
-        },
-    },
-]
+TOOLS = [WEB_SEARCH_SCHEMA]
 REASONED = (
     "<think>\nThe question is about France. Paris is the capital; I am confident of it "
     "because it is well documented.\n</think>\n\nParis is the capital of France."

@@ -27,24 +27,12 @@ from ii_desktop.core.events import (
 from ii_desktop.engine.request import GenerationRequest, Sampling
 from ii_desktop.engine.scripted import BanTokens
 from ii_desktop.engine.worker import MLXEngine
+from ii_desktop.tools.base import WEB_SEARCH_SCHEMA
 from tests.helpers.engine import SYSTEM, assistant, run, start_engine, tokens_held, user
 
 pytestmark = pytest.mark.mlx
 
-TOOLS = [
-    {
-        "type": "function",
-        "function": {
-            "name": "web_search",
-            "description": "Search the web",
-            "parameters": {
-                "type": "object",
-                "properties": {"query": {"type": "string"}},
-                "required": ["query"],
-            },
-        },
-    },
-]
+TOOLS = [WEB_SEARCH_SCHEMA]
 
 
 @pytest.fixture
