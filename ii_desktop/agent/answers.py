@@ -5,8 +5,21 @@ from __future__ import annotations
 import re
 
 BOXED = "\\boxed{"
-_URL = re.compile(r"https?://[^\s<>\"'\])}]+", re.IGNORECASE)
+_URL = re.compile(r"https?://[^\s<>\"'\]}]+", re.IGNORECASE)
 _TRAILING = ".,;:!?'\""
+
+
+def _trim(url: str) -> str:
+    """Drop trailing punctuation, and a closing parenthesis that has no opening one in the
+    URL (a URL cited "(like this)"), but keep ``Seine_(river)``."""
+    while url:
+        if url[-1] in _TRAILING:
+            url = url[:-1]
+        elif url[-1] == ")" and url.count(")") > url.count("("):
+            url = url[:-1]
+        else:
+            break
+    return url
 
 
 def extract_boxed(text: str) -> str | None:
@@ -32,6 +45,6 @@ def cited_urls(text: str) -> list[str]:
     """URLs in the answer, in order, without duplicates or trailing punctuation."""
     seen: dict[str, None] = {}
     for match in _URL.finditer(text):
-        url = match.group(0).rstrip(_TRAILING)
+        url = _trim(match.group(0))
         seen.setdefault(url, None)
     return list(seen)

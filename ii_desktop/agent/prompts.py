@@ -32,6 +32,11 @@ ANSWER_NOW = (
     "answer now using the information you have gathered, citing the pages you visited."
 )
 
+CONCLUDE = (
+    "Your reasoning was cut off before you answered. Continue from what you have found: "
+    "call a tool if you still need to, otherwise give your final answer now."
+)
+
 SHORTENED_NOTE = "\n[Earlier tool result shortened to fit the context.]"
 
 

@@ -13,11 +13,12 @@ it has. Broken tool calls become failed tool results the model can act on.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +37,7 @@ from ii_desktop.agent.events import (
 )
 from ii_desktop.agent.sources import SourceRegistry
 from ii_desktop.agent.tool_calls import ParsedCall, parse_tool_call
-from ii_desktop.core.errors import UsageError
+from ii_desktop.core.errors import AppError, UsageError
 from ii_desktop.core.events import (
     AnswerDelta,
     Event,
@@ -49,7 +50,10 @@ from ii_desktop.engine.base import Engine
 from ii_desktop.engine.request import GenerationRequest, Sampling
 from ii_desktop.tools.base import Tool, ToolContext, ToolOutput
 
+log = logging.getLogger(__name__)
+
 MODES = ("normal", "short", "report")
+CANCEL_GRACE = 5.0  # seconds an engine gets to confirm a cancel before the run stops anyway
 REPEAT_MIN_CHARS = 100
 SHORTENED_CHARS = 1000
 POLL_SECONDS = 0.05
@@ -169,6 +173,11 @@ class ResearchRun:
         except _Stop as stop:
             reason, error = stop.reason, stop.error
             answer = self._last_answer
+        except AppError as exc:
+            reason, error, answer = "error", exc.message, self._last_answer
+        except Exception as exc:  # a bug must still end the run with its events
+            log.exception("research run failed")
+            reason, error, answer = "error", f"The run failed: {exc}", self._last_answer
         return self._finish(reason, answer, error)
 
     _last_answer = ""
@@ -189,12 +198,23 @@ class ResearchRun:
             turn = self._generate()
             self.rounds += 1
             raw = turn.raw
-            if not raw.strip() and not turn.calls:
+            if not turn.calls and not turn.answer:
+                if turn.finish == "length" and raw.strip():
+                    # cut off mid-reasoning: keep what it thought, ask it to conclude
+                    self._notice("cut_off", "The model ran out of tokens before answering.")
+                    self.messages.append({"role": "assistant", "content": raw})
+                    self.messages.append({"role": "user", "content": prompts.CONCLUDE})
+                    continue
                 if empty_retries < self.options.empty_retries:
                     empty_retries += 1
-                    self._notice("empty_turn", "The model wrote nothing; asking again.")
+                    self._notice(
+                        "empty_turn", "The model gave no answer and called no tool; asking again."
+                    )
                     continue
-                raise _Stop("error", "The model produced no output, even after retrying.")
+                if self.searches or self.visits:
+                    return self._answer_now()
+                raise _Stop("error", "The model produced no answer, even after retrying.")
+            empty_retries = 0
             if raw == previous_raw and len(raw) > REPEAT_MIN_CHARS:
                 self._notice("repeated_turn", "The model repeated its previous turn.")
                 return self._answer_now()
@@ -253,9 +273,15 @@ class ResearchRun:
         if self._cancel.is_set():
             handle.cancel()
         answer_parts: list[str] = []
+        cancelled_at: float | None = None
         while True:
             event = handle.poll(POLL_SECONDS)
             if event is None:
+                if self._cancel.is_set():
+                    cancelled_at = cancelled_at or time.monotonic()
+                    if time.monotonic() - cancelled_at > CANCEL_GRACE:
+                        self._handle = None
+                        raise _Stop("cancelled")  # the engine did not confirm; stop anyway
                 continue
             if isinstance(event, ReasoningDelta):
                 self._emit(Reasoning(self.run_id, event.text))
@@ -312,7 +338,8 @@ class ResearchRun:
     # --- context budget ---------------------------------------------------------------
 
     def _fit_context(self) -> bool:
-        """Make the next prompt fit, shortening older tool results if needed."""
+        """Make the next prompt fit, shortening tool results if needed: older rounds first
+        (oldest first), then, as a last resort, the latest round's (largest first)."""
         limit = self.engine.context_length
         if limit is None:
             return True
@@ -324,21 +351,26 @@ class ResearchRun:
 
         if fits():
             return True
-        # oldest first; the latest round's results stay whole
         last_assistant = max(
             (i for i, m in enumerate(self.messages) if m["role"] == "assistant"), default=-1
         )
-        for i, message in enumerate(self.messages):
-            if i >= last_assistant:
-                break
-            if i < self._first_tool_message or message["role"] != "tool" or i in self._shortened:
-                continue
-            content = str(message.get("content") or "")
+        candidates = [
+            i
+            for i, m in enumerate(self.messages)
+            if i >= self._first_tool_message and m["role"] == "tool" and i not in self._shortened
+        ]
+        older = [i for i in candidates if i < last_assistant]
+        latest = sorted(
+            (i for i in candidates if i > last_assistant),
+            key=lambda i: -len(str(self.messages[i].get("content") or "")),
+        )
+        for i in older + latest:
+            content = str(self.messages[i].get("content") or "")
             if len(content) <= SHORTENED_CHARS:
                 continue
-            message["content"] = content[:SHORTENED_CHARS] + prompts.SHORTENED_NOTE
+            self.messages[i]["content"] = content[:SHORTENED_CHARS] + prompts.SHORTENED_NOTE
             self._shortened.add(i)
-            self._notice("shortened", "Shortened an earlier tool result to fit the context.")
+            self._notice("shortened", "Shortened a tool result to fit the context.")
             if fits():
                 return True
         return False
@@ -346,37 +378,36 @@ class ResearchRun:
     # --- tools ----------------------------------------------------------------------
 
     def _run_tools(self, calls: list[tuple[str, ParsedCall]]) -> None:
-        outputs: dict[str, tuple[ToolOutput, bool]] = {}
-        pending: dict[str, Future[ToolOutput]] = {}
-        first_of: dict[str, str] = {}
-        with ThreadPoolExecutor(max_workers=self.options.max_parallel_tools) as pool:
-            for call_id, call in calls:
-                if call.error is not None:
-                    outputs[call_id] = (ToolOutput.failure("bad_call", call.error), False)
-                    continue
-                if call.name == "web_search":
-                    self.searches += 1
-                elif call.name == "web_visit":
-                    self.visits += 1
-                earlier = self._done_calls.get(call.key)
-                if earlier is not None:
-                    outputs[call_id] = (earlier, True)
-                elif call.key in first_of:  # the same call twice in one turn
-                    outputs[call_id] = (ToolOutput(ok=True, text=""), True)
-                else:
-                    first_of[call.key] = call_id
-                    pending[call_id] = pool.submit(self._run_one, call)
-            while pending and not all(f.done() for f in pending.values()):
+        """Run a turn's calls concurrently; report and append the results in call order.
+
+        A call identical to an earlier successful one is answered from that result; the
+        same call twice in one turn runs once."""
+        pool = ThreadPoolExecutor(max_workers=self.options.max_parallel_tools)
+        running: dict[str, Future[ToolOutput]] = {}
+        plan: list[tuple[str, ParsedCall, ToolOutput | Future[ToolOutput], bool]] = []
+        for call_id, call in calls:
+            if call.error is not None:
+                plan.append((call_id, call, ToolOutput.failure("bad_call", call.error), False))
+            elif call.key in self._done_calls:
+                plan.append((call_id, call, self._done_calls[call.key], True))
+            elif call.key in running:
+                plan.append((call_id, call, running[call.key], True))
+            else:
+                self.searches += call.name == "web_search"
+                self.visits += call.name == "web_visit"
+                running[call.key] = pool.submit(self._run_one, call)
+                plan.append((call_id, call, running[call.key], False))
+        try:
+            while not all(f.done() for f in running.values()):
                 if self._cancel.is_set():
                     pool.shutdown(wait=False, cancel_futures=True)
+                    self._close_cancelled(plan)
                     raise _Stop("cancelled")
-                time.sleep(POLL_SECONDS)
-        for call_id, future in pending.items():
-            outputs[call_id] = (future.result(), False)
-        for call_id, call in calls:
-            output, reused = outputs[call_id]
-            if reused and call.key in first_of and first_of[call.key] != call_id:
-                output = outputs[first_of[call.key]][0]
+                wait(list(running.values()), timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+        finally:
+            pool.shutdown(wait=False)
+        for call_id, call, source, reused in plan:
+            output = source.result() if isinstance(source, Future) else source
             if output.ok and not reused:
                 self._done_calls[call.key] = output
             self._emit(
@@ -393,15 +424,23 @@ class ResearchRun:
                 )
             )
             self._register_sources(output)
-            self.messages.append(
-                {
-                    "role": "tool",
-                    "content": output.text,
-                    "tool_call_id": call_id,
-                    "name": call.name or "unknown",
-                }
-            )
+            self._append_tool_message(call_id, call, output.text)
         self._check_cancel()
+
+    def _append_tool_message(self, call_id: str, call: ParsedCall, text: str) -> None:
+        self.messages.append(
+            {
+                "role": "tool",
+                "content": text,
+                "tool_call_id": call_id,
+                "name": call.name or "unknown",
+            }
+        )
+
+    def _close_cancelled(self, plan: list[tuple[str, ParsedCall, Any, bool]]) -> None:
+        """Answer every call of the interrupted turn, so the conversation can continue."""
+        for call_id, call, _, _ in plan:
+            self._append_tool_message(call_id, call, "Error: cancelled by the user.")
 
     def _run_one(self, call: ParsedCall) -> ToolOutput:
         tool = self.tools[call.name]

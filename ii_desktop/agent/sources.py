@@ -10,12 +10,13 @@ def url_key(url: str) -> str:
     """A comparison key: scheme-less, lower-case host, no fragment, no trailing slash."""
     try:
         parts = urlsplit(url.strip())
+        port_number = parts.port  # raises for a port out of range
     except ValueError:
         return url.strip()
     host = (parts.hostname or "").lower()
     if host.startswith("www."):
         host = host[4:]
-    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    port = f":{port_number}" if port_number and port_number not in (80, 443) else ""
     path = parts.path.rstrip("/")
     return urlunsplit(("", host + port, path, parts.query, ""))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import signal
 import sys
 import threading
@@ -256,63 +257,100 @@ def _ask(args: argparse.Namespace) -> int:
     options = RunOptions(
         mode=mode, max_rounds=args.max_rounds, max_tokens=args.max_tokens, sampling=sampling
     )
-    display: Any
-    if args.json:
-
-        def display(event: Event) -> None:
-            print(event.to_json(), flush=True)
-    else:
-        display = Transcript(sys.stdout, sys.stdout.isatty())
-
-    recorder = start_recording(paths, args.question, mode, args.notebook)
-    if recorder.notice:
-        print(f"ii-desktop: warning: {recorder.notice}", file=sys.stderr)
-    if recorder.save_problem:
-        print(f"ii-desktop: {recorder.save_problem}", file=sys.stderr)
-    conversation_id, history = recorder.conversation()
-    store = recorder.store
-    tools = open_tools(
-        tool_settings(args, paths),
-        page_cache=NotebookPageCache(store) if store is not None else None,
-        saved_pages=LocalPageSearch(store) if store is not None else None,
-    )
-
-    def on_event(event: Event) -> None:
-        recorder(event)
-        display(event)
-
-    run: ResearchRun | None = None
+    settings = tool_settings(args, paths)
+    output = _Output(args.json)
+    # everything that can refuse the options runs before a notebook run is opened
+    engine = make_engine(args, paths)
     try:
-        engine = make_engine(args, paths)
+        recorder = start_recording(paths, args.question, mode, args.notebook)
+        run: ResearchRun | None = None
         try:
-            run = ResearchRun(
-                engine,
-                tools.tools,
-                tools.context,
-                args.question,
-                options,
-                on_event=on_event,
-                history=history,
-                conversation_id=conversation_id,
-                run_id=recorder.run_id,
+            if recorder.notice:
+                print(f"ii-desktop: warning: {recorder.notice}", file=sys.stderr)
+            if recorder.save_problem:
+                print(f"ii-desktop: {recorder.save_problem}", file=sys.stderr)
+            conversation_id, history = recorder.conversation()
+            store = recorder.store
+            tools = open_tools(
+                settings,
+                page_cache=NotebookPageCache(store) if store is not None else None,
+                saved_pages=LocalPageSearch(store) if store is not None else None,
             )
-            finished = _run_interruptible(run)
+
+            def on_event(event: Event) -> None:
+                recorder(event)
+                output(event)
+
+            try:
+                run = ResearchRun(
+                    engine,
+                    tools.tools,
+                    tools.context,
+                    args.question,
+                    options,
+                    history=history,
+                    conversation_id=conversation_id,
+                    run_id=recorder.run_id,
+                    on_event=on_event,
+                )
+                output.on_broken_pipe = run.cancel
+                finished = _run_interruptible(run)
+            finally:
+                tools.close()
         finally:
-            engine.close()
+            recorder.close(run.messages if run is not None else None)
     finally:
-        tools.close()
-        recorder.close(run.messages if run is not None else None)
+        engine.close()
     if recorder.save_problem:
         print(f"ii-desktop: {recorder.save_problem}", file=sys.stderr)
+    if output.broken_pipe:
+        return 0  # the reader went away (`ask ... | head`); the run was saved
     if finished.reason == "cancelled":
         return 130
     return 1 if finished.reason == "error" else 0
 
 
+class _Output:
+    """Prints events (JSON lines or the transcript); stops quietly if stdout goes away."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+        self.transcript = None if as_json else Transcript(sys.stdout, sys.stdout.isatty())
+        self.broken_pipe = False
+        self.on_broken_pipe: Any = None
+
+    def __call__(self, event: Event) -> None:
+        if self.broken_pipe:
+            return
+        try:
+            if self.transcript is None:
+                print(event.to_json(), flush=True)
+            else:
+                self.transcript(event)
+        except BrokenPipeError:
+            self.broken_pipe = True
+            # keep the interpreter from complaining when it flushes stdout at exit
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+            if self.on_broken_pipe is not None:
+                self.on_broken_pipe()
+
+
 def _run_interruptible(run: ResearchRun) -> RunFinished:
-    """Run in a worker thread so Ctrl-C cancels the run cleanly instead of killing it."""
+    """Run in a worker thread so Ctrl-C cancels the run cleanly instead of killing it.
+
+    An exception in the run is raised again here, in the calling thread."""
     result: list[RunFinished] = []
-    thread = threading.Thread(target=lambda: result.append(run.run()), daemon=True)
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            result.append(run.run())
+        except BaseException as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=work, daemon=True)
     previous = signal.getsignal(signal.SIGINT)
     in_main = threading.current_thread() is threading.main_thread()
     if in_main:
@@ -324,4 +362,6 @@ def _run_interruptible(run: ResearchRun) -> RunFinished:
     finally:
         if in_main:
             signal.signal(signal.SIGINT, previous)
+    if failure:
+        raise failure[0]
     return result[0]

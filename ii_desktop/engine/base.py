@@ -31,7 +31,12 @@ class Engine(Protocol):
 
 
 def estimate_tokens(request: GenerationRequest) -> int:
-    """A rough count for engines without a tokenizer: about 3.5 characters per token."""
-    chars = sum(len(str(m.get("content") or "")) + 16 for m in request.messages)
-    chars += sum(len(str(t)) for t in request.tools or ())
-    return int(chars / 3.5) + 8
+    """A cautious count for engines without a tokenizer: about 3.5 ASCII characters per
+    token, and one token per other character (CJK text runs near one per character)."""
+    total = 8.0
+    texts = [str(m.get("content") or "") for m in request.messages]
+    texts += [str(t) for t in request.tools or ()]
+    for text in texts:
+        ascii_chars = sum(1 for ch in text if ord(ch) < 128)
+        total += ascii_chars / 3.5 + (len(text) - ascii_chars) + 4
+    return int(total)

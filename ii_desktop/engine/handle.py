@@ -29,6 +29,7 @@ class GenerationHandle:
         self._done = threading.Event()
         self.stats: GenerationStats | None = None
         self.final: GenerationDone | None = None
+        self._cancel_hooks: list[Callable[[], None]] = []
 
     @property
     def request_id(self) -> str:
@@ -36,6 +37,18 @@ class GenerationHandle:
 
     def cancel(self) -> None:
         self._cancel.set()
+        for hook in list(self._cancel_hooks):
+            try:
+                hook()
+            except Exception:  # a hook only hurries things up; cancelling works without it
+                pass
+
+    def on_cancel(self, hook: Callable[[], None]) -> None:
+        """Call ``hook`` when cancel is requested (at once if it already was): an engine
+        blocked in I/O uses it to interrupt that I/O."""
+        self._cancel_hooks.append(hook)
+        if self._cancel.is_set():
+            hook()
 
     @property
     def cancel_requested(self) -> bool:
@@ -48,12 +61,13 @@ class GenerationHandle:
         """Deliver one event (engine thread)."""
         if isinstance(event, GenerationStats):
             self.stats = event
+        elif isinstance(event, GenerationDone):
+            self.final = event  # set before delivery: a reader may look right after it
         if self._on_event is not None:
             self._on_event(event)
         else:
             self._queue.put(event)
         if isinstance(event, GenerationDone):
-            self.final = event
             self._done.set()
 
     def events(self, timeout: float | None = None) -> Iterator[Event]:

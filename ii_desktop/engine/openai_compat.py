@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import time
 from typing import Any
@@ -39,13 +40,20 @@ def _split_raw(content: str) -> tuple[str, str, list[str]]:
 
 
 def _structured_call(block: str, call_id: str) -> dict[str, Any]:
+    """A raw call block as an OpenAI tool call. Servers parse ``arguments`` as JSON, so a
+    broken call is sent as valid JSON that still shows what the model wrote."""
+    name, arguments = "invalid_call", json.dumps({"invalid_call": block}, ensure_ascii=False)
     try:
         data = json.loads(block)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
         name = str(data.get("name") or "invalid_call")
         args = data.get("arguments", {})
-        arguments = args if isinstance(args, str) else json.dumps(args, ensure_ascii=False)
-    except (ValueError, AttributeError):
-        name, arguments = "invalid_call", block
+        if isinstance(args, dict):
+            arguments = json.dumps(args, ensure_ascii=False)
+        else:
+            arguments = json.dumps({"invalid_arguments": args}, ensure_ascii=False)
     return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
 
 
@@ -64,13 +72,16 @@ def to_openai_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
             out.append(clean)
             i += 1
             continue
-        _, answer, blocks = _split_raw(str(message.get("content") or ""))
+        reasoning, answer, blocks = _split_raw(str(message.get("content") or ""))
         following = []
         j = i + 1
         while j < len(messages) and messages[j].get("role") == "tool":
             following.append(messages[j])
             j += 1
         converted: dict[str, Any] = {"role": "assistant", "content": answer or None}
+        if reasoning.strip():
+            # servers' Qwen3 templates keep it within a research loop, drop it later
+            converted["reasoning_content"] = reasoning.strip("\n")
         if blocks:
             ids = [
                 str(following[k].get("tool_call_id") or f"call_{i}_{k}")
@@ -90,6 +101,18 @@ def to_openai_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 class _ServerError(Exception):
     pass
+
+
+def _interrupt(response: httpx.Response) -> None:
+    """Wake a read blocked on a quiet server, from another thread, so a cancel is prompt:
+    shutting the socket down makes the pending read return at once."""
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if isinstance(sock, socket.socket):
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 def _error_message(response: httpx.Response, base_url: str, model: str) -> str:
@@ -205,6 +228,11 @@ class OpenAIEngine:
             error = f"The connection to the model server at {self.base_url} dropped mid-answer."
         except httpx.HTTPError as exc:
             finish, error = "error", f"Talking to the model server failed: {exc}"
+        except Exception as exc:  # a malformed stream must still end the generation
+            log.exception("reading the model server's stream failed")
+            finish, error = "error", f"The model server sent something unreadable: {exc}"
+        if handle.cancel_requested:
+            finish, error = "cancelled", None
         state.close()
         elapsed = time.perf_counter() - started
         if finish != "error":
@@ -219,6 +247,7 @@ class OpenAIEngine:
         ) as response:
             if response.status_code != 200:
                 raise _ServerError(_error_message(response, self.base_url, self.model))
+            handle.on_cancel(lambda: _interrupt(response))
             for line in response.iter_lines():
                 if handle.cancel_requested:
                     return "cancelled"
@@ -232,7 +261,9 @@ class OpenAIEngine:
                 except ValueError:
                     log.warning("skipping a malformed stream line from %s", url)
                     continue
-                if isinstance(chunk, dict) and chunk.get("error"):
+                if not isinstance(chunk, dict):
+                    continue  # keep-alives and other non-chunks
+                if chunk.get("error"):
                     err = chunk["error"]
                     message = err.get("message") if isinstance(err, dict) else str(err)
                     raise _ServerError(f"The model server reported an error: {message}")
@@ -258,11 +289,13 @@ class _StreamState:
     def take(self, chunk: dict[str, Any]) -> str | None:
         if isinstance(chunk.get("usage"), dict):
             self.usage = chunk["usage"]
-        choices = chunk.get("choices") or []
-        if not choices or not isinstance(choices[0], dict):
+        choices = chunk.get("choices")
+        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
             return None
         choice = choices[0]
-        delta = choice.get("delta") or {}
+        delta = choice.get("delta")
+        if not isinstance(delta, dict):
+            delta = {}
         now = time.perf_counter()
         reasoning = delta.get("reasoning_content") or delta.get("reasoning")
         if isinstance(reasoning, str) and reasoning:
@@ -274,14 +307,21 @@ class _StreamState:
             self.first_at = self.first_at or now
             self.content.append(content)
             self.events.add(self.splitter.feed(content), now)
-        for call in delta.get("tool_calls") or []:
+        calls = delta.get("tool_calls")
+        for call in calls if isinstance(calls, list) else []:
             if not isinstance(call, dict):
                 continue
             self.first_at = self.first_at or now
-            slot = self.calls.setdefault(int(call.get("index") or 0), {"name": "", "arguments": ""})
-            function = call.get("function") or {}
-            slot["name"] += function.get("name") or ""
-            slot["arguments"] += function.get("arguments") or ""
+            index = call.get("index")
+            index = index if isinstance(index, int) else 0
+            slot = self.calls.setdefault(index, {"name": "", "arguments": ""})
+            function = call.get("function")
+            if not isinstance(function, dict):
+                continue
+            for key in ("name", "arguments"):
+                value = function.get(key)
+                if isinstance(value, str):
+                    slot[key] += value
         reason = choice.get("finish_reason")
         return reason if isinstance(reason, str) else None
 

@@ -3,7 +3,8 @@
 A replay file is ``{"turns": ["<raw assistant text of turn 1>", ...]}`` in the model's
 raw format (``<think>…</think>``, ``<tool_call>`` blocks, answer text). Each generation
 request consumes the next turn, streamed in small chunks through the same splitter and
-event path as the real engines.
+event path as the real engines. A turn may also be ``{"text": "...", "finish": "length"}``
+to replay a generation that ran out of tokens.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from ii_desktop.engine.stream import TextEvents
 CHUNK_CHARS = 7
 
 
-def load_replay_turns(path: str | Path) -> list[str]:
+def load_replay_turns(path: str | Path) -> list[Turn]:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
@@ -32,15 +33,28 @@ def load_replay_turns(path: str | Path) -> list[str]:
     except ValueError as exc:
         raise UsageError(f"The replay file {path} is not valid JSON: {exc}") from None
     turns = data.get("turns") if isinstance(data, dict) else None
-    if not isinstance(turns, list) or not all(isinstance(t, str) for t in turns):
+    if not isinstance(turns, list) or not all(_valid_turn(t) for t in turns):
         raise UsageError(f'The replay file {path} must hold {{"turns": ["...", ...]}}.')
     return turns
+
+
+Turn = str | dict[str, str]
+
+
+def _valid_turn(turn: object) -> bool:
+    if isinstance(turn, str):
+        return True
+    return (
+        isinstance(turn, dict)
+        and isinstance(turn.get("text"), str)
+        and turn.get("finish", "stop") in ("stop", "length")
+    )
 
 
 class ReplayEngine:
     def __init__(
         self,
-        turns: list[str],
+        turns: list[Turn],
         delay: float = 0.0,
         chunk_chars: int = CHUNK_CHARS,
         context_length: int | None = None,
@@ -81,17 +95,21 @@ class ReplayEngine:
         threading.Thread(target=self._play, args=(handle, turn), daemon=True).start()
         return handle
 
-    def _play(self, handle: GenerationHandle, turn: str | None) -> None:
+    def _play(self, handle: GenerationHandle, scripted: Turn | None) -> None:
         rid = handle.request_id
-        if turn is None:
+        if scripted is None:
             message = f"The replay has no more turns ({len(self._turns)} were given)."
             handle.emit(GenerationDone(rid, "error", "", message))
             return
+        if isinstance(scripted, str):
+            turn, end = scripted, "stop"
+        else:
+            turn, end = scripted["text"], scripted.get("finish", "stop")
         started = time.perf_counter()
         splitter = StreamSplitter()
         events = TextEvents(handle, interval=0.0)
         played: list[str] = []
-        finish = "stop"
+        finish = end
         for i in range(0, len(turn), self.chunk_chars):
             if handle.cancel_requested:
                 finish = "cancelled"

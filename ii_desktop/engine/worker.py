@@ -60,6 +60,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 BACKGROUND_CHUNK = 256  # tokens per background prefill step
+MIN_CONTEXT = 4096
 _SENTINELS = ("\u00a7", "\u00b6")  # two user messages that differ at their first character
 
 
@@ -74,6 +75,7 @@ class ModelInfo:
     fingerprint: str
     quantization: str
     context_length: int
+    memory_context: int  # the longest context this machine's memory holds
     long_context: bool
     kv_bits: int | None
     layers: int
@@ -268,13 +270,27 @@ class MLXEngine:
         config = folder.config
         layers = len(model.layers)
         limit = memory.max_context(config, self.settings.long_context)
-        context = min(self.settings.context_length or limit, limit)
+        fits = memory.largest_context(
+            config, self.settings.kv_bits, self.settings.long_context, folder=folder.path
+        )
+        if self.settings.context_length:
+            context = min(self.settings.context_length, limit)
+            if context > fits:
+                log.warning(
+                    "a %d-token context may not fit this machine's memory (about %d does)",
+                    context,
+                    fits,
+                )
+        else:
+            # the model's limit, unless this machine cannot hold a KV cache that long
+            context = min(limit, max(fits, MIN_CONTEXT))
         info = ModelInfo(
             name=folder.name,
             path=str(folder.path),
             fingerprint=folder.fingerprint,
             quantization=folder.quantization,
             context_length=context,
+            memory_context=fits,
             long_context=self.settings.long_context,
             kv_bits=self.settings.kv_bits,
             layers=layers,

@@ -178,7 +178,7 @@ def test_empty_turns_are_retried_twice(ctx):
     run, _, _ = start(["", "", ""], ctx)
     finished = run.run()
     assert finished.reason == "error"
-    assert "no output" in finished.error
+    assert "no answer" in finished.error
 
 
 def test_answer_without_search_is_challenged_once(ctx):
@@ -312,7 +312,7 @@ def test_context_too_small_even_after_shortening_ends_as_budget(ctx):
     visit = StaticVisit(pages={"https://example.org/a": big})
     turns = [think("a") + call("web_visit", url="https://example.org/a"), "never"]
     run, _, events = start(
-        turns, ctx, tools=[StaticSearch(), visit], context_length=2000, max_tokens=256
+        turns, ctx, tools=[StaticSearch(), visit], context_length=600, max_tokens=256
     )
     finished = run.run()
     assert finished.reason == "budget"
@@ -344,3 +344,135 @@ def test_history_continues_a_conversation(ctx):
     assert sent.conversation_id == "conv-1"
     assert sent.messages[: len(first.messages)] == first.messages
     assert sent.messages[-1]["content"] == "And its population?"
+
+
+# --- edge cases found in review ----------------------------------------------------------
+
+
+def test_reasoning_without_an_answer_is_never_an_empty_answer(ctx):
+    cut = {"text": "<think>\n" + "still thinking " * 50, "finish": "length"}
+    run, engine, events = start([SEARCH, cut, think("ok") + "Paris."], ctx)
+    finished = run.run()
+    assert (finished.reason, finished.answer) == ("answered", "Paris.")
+    assert engine.requests[2].messages[-1] == {"role": "user", "content": prompts.CONCLUDE}
+    assert "cut_off" in [n.kind for n in of(events, Notice)]
+
+    silent = think("I have thought about it.")  # ended its turn with no answer, no call
+    run, _, events = start([SEARCH, silent, silent, think("ok") + "Paris."], ctx)
+    finished = run.run()
+    assert (finished.reason, finished.answer) == ("answered", "Paris.")
+    assert [n.kind for n in of(events, Notice)] == ["empty_turn", "empty_turn"]
+
+
+def test_empty_turn_retries_are_counted_per_stretch_not_per_run(ctx):
+    turns = ["", SEARCH, "", VISIT, "", think("ok") + "Paris."]
+    run, _, _ = start(turns, ctx)
+    assert run.run().reason == "answered"
+
+
+def test_a_duplicate_in_one_turn_is_counted_once(ctx):
+    twice = call("web_visit", url="https://e.org/x") + call("web_visit", url="https://e.org/x")
+    run, _, _ = start([twice, think("ok") + "Done."], ctx)
+    finished = run.run()
+    assert finished.visits == 1
+
+
+def test_cancel_returns_even_if_the_engine_never_finishes(ctx, monkeypatch):
+    from ii_desktop.agent import run as run_module
+    from ii_desktop.engine.handle import GenerationHandle
+
+    class Stuck:
+        context_length = None
+
+        def count_prompt_tokens(self, request):
+            return None
+
+        def generate(self, request, on_event=None):
+            return GenerationHandle(request)  # never emits anything
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(run_module, "CANCEL_GRACE", 0.3)
+    research = ResearchRun(Stuck(), [StaticSearch(), StaticVisit()], ctx, "q")
+    thread = threading.Thread(target=research.run)
+    thread.start()
+    time.sleep(0.2)
+    research.cancel()
+    thread.join(2)
+    assert not thread.is_alive() and research.finished.reason == "cancelled"
+
+
+def test_engine_errors_outside_generation_end_the_run_with_an_error(ctx):
+    from ii_desktop.core.errors import TemplateError
+
+    class Broken(ReplayEngine):
+        context_length = 1000
+
+        def count_prompt_tokens(self, request):
+            raise TemplateError("The chat template cannot list tools.")
+
+    events = []
+    research = ResearchRun(
+        Broken([SEARCH]), [StaticSearch(), StaticVisit()], ctx, "q", on_event=events.append
+    )
+    finished = research.run()
+    assert finished.reason == "error" and "cannot list tools" in finished.error
+    assert isinstance(events[-1], RunFinished)
+
+
+def test_citations_with_parentheses_and_local_ports(ctx):
+    url = "https://en.wikipedia.org/wiki/Seine_(river)"
+    visit = think("read") + call("web_visit", url=url)
+    answer = think("ok") + f"The Seine ({url}) is long; see also http://localhost:99999/x."
+    run, _, _ = start([SEARCH, visit, answer], ctx)
+    finished = run.run()
+    assert finished.reason == "answered"
+    assert finished.citations[0] == {"url": url, "n": 3, "verified": True}
+    assert finished.citations[1]["verified"] is False
+
+
+def test_latest_results_are_shortened_when_they_alone_overflow(ctx):
+    pages = {f"https://example.org/{i}": "Long page text. " * 1000 for i in range(3)}
+    visit = StaticVisit(pages=pages)
+    turn = think("read all") + "".join(call("web_visit", url=u) for u in pages)
+    run, engine, events = start(
+        [turn, think("ok") + "Answer."],
+        ctx,
+        tools=[StaticSearch(), visit],
+        context_length=8000,
+        max_tokens=512,
+    )
+    finished = run.run()
+    assert (finished.reason, finished.answer) == ("answered", "Answer.")
+    assert "shortened" in [n.kind for n in of(events, Notice)]
+    assert engine.count_prompt_tokens(engine.requests[-1]) + 512 <= 8000
+
+
+def test_cancel_during_a_tool_that_ignores_it_is_still_prompt(ctx):
+    class Deaf(StaticVisit):
+        def run(self, args, context):
+            self.calls.append(args["url"])
+            time.sleep(3)
+            return super().run(args, context)
+
+    visit = Deaf()
+    turn = (
+        think("two")
+        + call("web_visit", url="https://a.org")
+        + call("web_visit", url="https://b.org")
+    )
+    run, _, _ = start([turn], ctx, tools=[StaticSearch(), visit])
+    thread = threading.Thread(target=run.run)
+    thread.start()
+    while not visit.calls:
+        time.sleep(0.01)
+    started = time.monotonic()
+    run.cancel()
+    thread.join(5)
+    assert time.monotonic() - started < 1.0
+    assert run.finished.reason == "cancelled"
+    # every call of the interrupted turn is answered, so the conversation can continue
+    answers = [m for m in run.messages if m["role"] == "tool"]
+    assert [m["tool_call_id"] for m in answers] == ["call_1_0", "call_1_1"]
+    assert all("cancelled" in m["content"] for m in answers)

@@ -374,3 +374,29 @@ def test_a_continued_notebook_reuses_the_saved_kv_cache(tiny_model_dir, servers)
     first_prompt = stats[0]
     # the whole earlier conversation came from the cache file, not re-read
     assert first_prompt["reused_tokens"] > first_prompt["prefilled_tokens"]
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path, servers):
+    pages, search = servers
+    replay, _ = write_replay(tmp_path, pages)
+    command = (
+        f"{sys.executable} -m ii_desktop ask q --engine replay --replay {replay} "
+        f"--searxng-url {search.url} --allow-host {pages.host} | head -1"
+    )
+    done = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "Exception" not in done.stderr
+
+
+def test_refused_options_leave_no_notebook_behind(tmp_path, capsys):
+    replay = tmp_path / "r.json"
+    replay.write_text(json.dumps({"turns": ["x"]}))
+    assert (
+        main(["ask", "q", "--engine", "replay", "--replay", str(replay), "--search", "bogus"]) == 1
+    )
+    assert main(["ask", "q", "--engine", "replay", "--replay", str(tmp_path / "none")]) == 2
+    capsys.readouterr()
+    assert main(["notebook", "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []

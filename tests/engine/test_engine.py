@@ -363,3 +363,30 @@ def test_system_prompt_and_history_render_through_the_model_template(engine):
     assert "<think>" not in text  # reasoning before the last question is dropped
     assert text.endswith("<|im_start|>assistant\n")
     assert len(tokens) > 20
+
+
+def test_default_context_is_limited_by_the_machines_memory(tiny_model_dir, monkeypatch):
+    from ii_desktop.engine import memory
+
+    gib = 1024**3
+    # tiny model: 2 layers x 2 KV heads x 64 dims x K,V x 4 bytes = 2,048 bytes per token
+    monkeypatch.setattr(memory, "machine_memory_bytes", lambda: int(1.4 * gib))
+    engine = start_engine(tiny_model_dir)
+    try:
+        fits = engine.info.memory_context
+        assert 4096 < fits < 40960
+        assert engine.info.context_length == fits
+    finally:
+        engine.close()
+    monkeypatch.setattr(memory, "machine_memory_bytes", lambda: gib)  # not even the weights
+    engine = start_engine(tiny_model_dir)
+    try:
+        assert engine.info.memory_context == 0
+        assert engine.info.context_length == 4096  # a working floor, not zero
+    finally:
+        engine.close()
+    engine = start_engine(tiny_model_dir, context_length=8192)  # an explicit choice stands
+    try:
+        assert engine.info.context_length == 8192
+    finally:
+        engine.close()

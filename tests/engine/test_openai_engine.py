@@ -287,6 +287,7 @@ def test_history_is_sent_in_the_openai_protocol():
     assert converted[2] == {
         "role": "assistant",
         "content": "Checking.",
+        "reasoning_content": "plan",
         "tool_calls": [
             {
                 "id": "call_1_0",
@@ -296,7 +297,7 @@ def test_history_is_sent_in_the_openai_protocol():
         ],
     }
     assert converted[3] == {"role": "tool", "content": "Index: 0", "tool_call_id": "call_1_0"}
-    assert converted[4] == {"role": "assistant", "content": "Done."}
+    assert converted[4] == {"role": "assistant", "content": "Done.", "reasoning_content": "x"}
 
 
 def test_a_research_run_over_the_server(server):
@@ -344,3 +345,83 @@ def test_a_research_run_over_the_server(server):
     assert second[2]["tool_calls"][0]["function"]["name"] == "web_search"
     assert second[3]["role"] == "tool" and second[3]["content"].startswith("Index: 0")
     assert second[3]["tool_call_id"] == second[2]["tool_calls"][0]["id"]
+
+
+def test_broken_calls_are_replayed_as_valid_json_arguments():
+    raw = '<tool_call>\n{"name": "web_search", "arguments": {"query": "x"\n</tool_call>'
+    converted = to_openai_messages(
+        [
+            {"role": "user", "content": "q"},
+            {"role": "assistant", "content": raw},
+            {"role": "tool", "content": "Error: not valid JSON", "tool_call_id": "c0"},
+        ]
+    )
+    call = converted[1]["tool_calls"][0]
+    assert call["id"] == "c0" and call["function"]["name"] == "invalid_call"
+    assert json.loads(call["function"]["arguments"]) == {
+        "invalid_call": raw.split("\n", 1)[1].rsplit("\n", 1)[0]
+    }
+
+
+def test_malformed_stream_chunks_end_the_generation_instead_of_hanging(server):
+    server.replies.append(
+        Reply(
+            [
+                '["keepalive"]',
+                delta_chunk({"tool_calls": [{"index": 0, "function": "x"}]}),
+                {"choices": {"not": "a list"}},
+                delta_chunk({"content": "Still fine."}, finish="stop"),
+            ]
+        )
+    )
+    _, events = generate(engine_for(server))
+    assert events[-1].finish_reason == "stop"
+    assert text_of(events, AnswerDelta) == "Still fine."
+
+
+def test_cancel_is_prompt_even_when_the_server_goes_quiet(server):
+    import threading
+    import time
+
+    server.replies.append(Reply([delta_chunk({"content": "a"})] * 5, delay=3.0))
+    engine = engine_for(server)
+    request = GenerationRequest("c", [{"role": "user", "content": "hi"}])
+    handle = engine.generate(request)
+    deadline = time.monotonic() + 5
+    while not handle.stats and time.monotonic() < deadline:
+        if handle.poll(0.05) is not None:
+            break
+    started = time.monotonic()
+    threading.Timer(0.0, handle.cancel).start()
+    done = handle.wait(5)
+    assert time.monotonic() - started < 1.5
+    assert done.finish_reason == "cancelled"
+
+
+def test_final_is_set_when_the_last_event_is_delivered(server):
+    import threading
+
+    server.replies.append(Reply([delta_chunk({"content": "ok"}, finish="stop")]))
+    engine = engine_for(server)
+    seen = []
+    finished = threading.Event()
+
+    def on_event(event):
+        if isinstance(event, GenerationDone):
+            seen.append(handle.final)
+            finished.set()
+
+    handle = engine.generate(
+        GenerationRequest("c", [{"role": "user", "content": "x"}]), on_event=on_event
+    )
+    assert finished.wait(10)
+    assert seen == [handle.final] and seen[0] is not None
+
+
+def test_token_estimate_counts_non_latin_text_heavily():
+    from ii_desktop.engine.base import estimate_tokens
+
+    latin = GenerationRequest("c", [{"role": "user", "content": "a" * 3500}])
+    cjk = GenerationRequest("c", [{"role": "user", "content": "東" * 3500}])
+    assert 1000 <= estimate_tokens(latin) <= 1100
+    assert estimate_tokens(cjk) >= 3500
