@@ -15,7 +15,7 @@ from html import escape
 
 from ii_desktop.agent.answers import cited_urls
 from ii_desktop.agent.sources import url_key
-from ii_desktop.notebooks.markup import Cite, cite_markdown, markdown_to_html
+from ii_desktop.notebooks.markup import Cite, cite_markdown, html_link, is_web_url, markdown_to_html
 from ii_desktop.notebooks.records import Notebook, RunRecord
 from ii_desktop.notebooks.runlog import SourceInfo
 
@@ -57,6 +57,36 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
+def _h(value: object) -> str:
+    """Any value as HTML text or attribute content: every quote and bracket escaped."""
+    return escape(str(value), quote=True)
+
+
+def _md_text(text: str) -> str:
+    """Text for one Markdown line that can become neither raw HTML nor a link."""
+    text = _flat(text).replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _md_url(url: str) -> str:
+    """An http(s) URL as a Markdown link target: nothing in it can end the link."""
+    return "".join(
+        f"%{ord(ch):02X}" if ch in ' ()<>[]`"' or ch.isspace() else ch for ch in url.strip()
+    )
+
+
+def _md_code(text: str) -> str:
+    """``text`` as an inline code span, whatever backticks it holds."""
+    text = _flat(text)
+    longest = run = 0
+    for ch in text:
+        run = run + 1 if ch == "`" else 0
+        longest = max(longest, run)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
 def _fence(text: str, info: str = "") -> str:
     longest = run = 0
     for ch in text:
@@ -85,13 +115,16 @@ def _stamp(timestamp: float) -> str:
 
 
 def render_markdown(notebook: Notebook, runs: Sequence[RunRecord]) -> str:
-    parts = [f"# {_flat(notebook.title)}", ""]
+    """Markdown of a notebook. The answers are Markdown already and kept as written;
+    every other text (titles, questions, tool targets, errors) is escaped so that it
+    cannot become raw HTML, and only http(s) URLs become links."""
+    parts = [f"# {_md_text(notebook.title)}", ""]
     meta = [
         plural(len(runs), "run"),
         f"updated {_stamp(notebook.updated)}",
     ]
     if notebook.tags:
-        meta.insert(0, "tags: " + ", ".join(notebook.tags))
+        meta.insert(0, "tags: " + ", ".join(_md_text(t) for t in notebook.tags))
     parts += ["_" + " · ".join(meta) + "_", ""]
     for run in runs:
         parts += _run_markdown(run)
@@ -100,19 +133,25 @@ def render_markdown(notebook: Notebook, runs: Sequence[RunRecord]) -> str:
 
 def _run_markdown(run: RunRecord) -> list[str]:
     sources = cited_sources(run)
-    lines = [f"## {_flat(run.question)}", ""]
+    lines = [f"## {_md_text(run.question)}", ""]
     if run.status != "answered":
-        lines += [f"**Status:** {STATUS_WORDS.get(run.status, run.status)}", ""]
+        lines += [f"**Status:** {_md_text(STATUS_WORDS.get(run.status, run.status))}", ""]
     if run.error:
-        lines += [f"**Error:** {_flat(run.error)}", ""]
+        lines += [f"**Error:** {_md_text(run.error)}", ""]
     lines += [cite_markdown(run.answer.strip(), sources.cite) or "_No answer._", ""]
     if sources.listed or sources.unknown_citations:
         lines += ["### Sources", ""]
         for source, cited in sources.listed:
-            title = _flat(source.title).replace("]", "\\]") or source.url
-            lines.append(f"- [{source.n}] [{title}]({source.url}) — {_kind_words(source, cited)}")
+            title = _md_text(source.title or source.url)
+            if is_web_url(source.url):
+                shown = f"[{title}]({_md_url(source.url)})"
+            else:  # not a web address: shown, never a link
+                shown = (
+                    title if title == _md_text(source.url) else f"{title} ({_md_text(source.url)})"
+                )
+            lines.append(f"- [{source.n}] {shown} — {_kind_words(source, cited)}")
         for url in sources.unknown_citations:
-            lines.append(f"- {url} — cited but never read (unverified)")
+            lines.append(f"- {_md_text(url)} — cited but never read (unverified)")
         if sources.unlisted_results:
             lines.append(f"- and {plural(sources.unlisted_results, 'other search result')}")
         lines.append("")
@@ -129,8 +168,11 @@ def _run_markdown(run: RunRecord) -> list[str]:
         ]
         for tool in tools:
             target = _flat(tool.target)
-            shown = f"<{target}>" if tool.name == "web_visit" and target else f"“{target}”"
-            lines.append(f"- `{tool.name}` {shown} — {tool.summary()}")
+            if tool.name == "web_visit" and is_web_url(target):
+                shown = f"<{_md_url(target)}>"
+            else:
+                shown = f"“{_md_text(target)}”"
+            lines.append(f"- {_md_code(tool.name)} {shown} — {_md_text(tool.summary())}")
         lines += ["", "</details>", ""]
     lines += ["---", ""]
     return lines
@@ -162,14 +204,15 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
 
 def render_html(notebook: Notebook, runs: Sequence[RunRecord], printable: bool = False) -> str:
-    title = escape(_flat(notebook.title))
+    """Self-contained HTML: every interpolated value escaped, links only to http(s)."""
+    title = _h(_flat(notebook.title))
     meta = [
         plural(len(runs), "run"),
         f"updated {_stamp(notebook.updated)}",
     ]
     if notebook.tags:
         meta.insert(0, "tags: " + ", ".join(notebook.tags))
-    body = [f"<h1>{title}</h1>", f'<p class="meta">{escape(" · ".join(meta))}</p>']
+    body = [f"<h1>{title}</h1>", f'<p class="meta">{_h(" · ".join(meta))}</p>']
     for run in runs:
         body.append(_run_html(run, printable))
     head = (
@@ -187,53 +230,51 @@ def render_html(notebook: Notebook, runs: Sequence[RunRecord], printable: bool =
 
 
 def _folded(summary: str, content: str, printable: bool) -> str:
+    """``summary`` is plain text; ``content`` is HTML already."""
     if printable:
-        return f"<h3>{summary}</h3>\n{content}"
-    return f"<details><summary>{summary}</summary>\n{content}\n</details>"
+        return f"<h3>{_h(summary)}</h3>\n{content}"
+    return f"<details><summary>{_h(summary)}</summary>\n{content}\n</details>"
 
 
 def _run_html(run: RunRecord, printable: bool) -> str:
     sources = cited_sources(run)
     out = [
-        f'<section class="run" id="run-{escape(run.id)}">',
-        f"<h2>{escape(_flat(run.question))}</h2>",
+        f'<section class="run" id="run-{_h(run.id)}">',
+        f"<h2>{_h(_flat(run.question))}</h2>",
     ]
     if run.status != "answered":
-        out.append(f'<p class="status">{escape(STATUS_WORDS.get(run.status, run.status))}</p>')
+        out.append(f'<p class="status">{_h(STATUS_WORDS.get(run.status, run.status))}</p>')
     if run.error:
-        out.append(f'<p class="error">{escape(run.error)}</p>')
+        out.append(f'<p class="error">{_h(run.error)}</p>')
     answer = run.answer.strip()
     rendered = markdown_to_html(answer, sources.cite) if answer else "<p><em>No answer.</em></p>"
     out.append(f'<div class="answer">{rendered}</div>')
     if sources.listed or sources.unknown_citations:
         out.append("<h3>Sources</h3>\n<ol>")
         for source, cited in sources.listed:
-            label = escape(_flat(source.title) or source.url)
+            label = html_link(source.url, _h(_flat(source.title) or source.url))
             out.append(
-                f'<li value="{source.n}"><a href="{escape(source.url)}">{label}</a> '
-                f'<span class="kind">({_kind_words(source, cited)})</span><br>'
-                f'<span class="url">{escape(source.url)}</span></li>'
+                f'<li value="{_h(source.n)}">{label} '
+                f'<span class="kind">({_h(_kind_words(source, cited))})</span><br>'
+                f'<span class="url">{_h(source.url)}</span></li>'
             )
         out.append("</ol>")
         if sources.unknown_citations:
-            items = "".join(f"<li>{escape(u)}</li>" for u in sources.unknown_citations)
+            items = "".join(f"<li>{_h(u)}</li>" for u in sources.unknown_citations)
             out.append(f'<p class="more">Cited but never read (unverified):</p><ul>{items}</ul>')
         if sources.unlisted_results:
-            out.append(
-                f'<p class="more">and {plural(sources.unlisted_results, "other search result")}</p>'
-            )
+            more = plural(sources.unlisted_results, "other search result")
+            out.append(f'<p class="more">and {_h(more)}</p>')
     reasoning = run.log.reasoning.strip()
     if reasoning:
-        out.append(
-            _folded("Reasoning", f'<pre class="reasoning">{escape(reasoning)}</pre>', printable)
-        )
+        out.append(_folded("Reasoning", f'<pre class="reasoning">{_h(reasoning)}</pre>', printable))
     tools = list(run.log.tools.values())
     if tools:
         calls = []
         for tool in tools:
             calls.append(
-                f"<li><code>{escape(tool.name)}</code> {escape(_flat(tool.target))} — "
-                f"{escape(tool.summary())}</li>"
+                f"<li><code>{_h(tool.name)}</code> {_h(_flat(tool.target))} — "
+                f"{_h(tool.summary())}</li>"
             )
         out.append(
             _folded(

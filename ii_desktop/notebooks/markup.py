@@ -56,8 +56,20 @@ def _emphasis(escaped: str) -> str:
     return _ITALIC.sub(r"<em>\1</em>", _BOLD.sub(r"<strong>\1</strong>", escaped))
 
 
+def is_web_url(url: str) -> bool:
+    """Whether a URL may become a link: http(s) only, never ``javascript:`` and the like."""
+    return re.match(r"https?://[^\s]", url.strip(), re.IGNORECASE) is not None
+
+
+def html_link(url: str, label: str) -> str:
+    """``<a>`` for an http(s) URL (``label`` is HTML already); other URLs give the label."""
+    if not is_web_url(url):
+        return label
+    return f'<a href="{escape(url.strip(), quote=True)}">{label}</a>'
+
+
 def _link(url: str, label: str) -> str:
-    return f'<a href="{escape(url)}">{label}</a>'
+    return html_link(url, label)
 
 
 def inline_html(text: str, cite: Cite) -> str:

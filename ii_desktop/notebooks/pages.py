@@ -7,7 +7,9 @@ exactly what the model was given, so a saved page can stand in for a new visit.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
+import time
 from typing import Any
 
 from ii_desktop.agent.events import ToolResult
@@ -31,6 +33,10 @@ def page_from_result(event: ToolResult, at: float) -> dict[str, Any] | None:
 
     url = text("url")
     fetched = data.get("fetched")  # a page served from the notebooks keeps its own age
+    if isinstance(fetched, bool) or not isinstance(fetched, int | float):
+        fetched = None
+    elif not math.isfinite(fetched):
+        fetched = None
     return {
         "url": url,
         "final_url": text("final_url") or url,
@@ -38,14 +44,18 @@ def page_from_result(event: ToolResult, at: float) -> dict[str, Any] | None:
         "markdown": text("markdown"),
         "full_text": text("full_text") or text("markdown"),
         "content_type": text("content_type"),
-        "fetched": float(fetched) if isinstance(fetched, int | float) else at,
+        "fetched": at if fetched is None else float(fetched),
         "model_text": scrub(event.text),
         "meta": json.dumps({k: scrub(data[k]) for k in PAGE_META if k in data}),
     }
 
 
 def save_page(conn: sqlite3.Connection, run_id: str, page: dict[str, Any]) -> None:
-    """Keep the newest read of each URL, and remember which run read it."""
+    """Keep the newest read of each URL, and remember which run read it.
+
+    A saved row dated in the future (an import from before imports were clamped) is
+    always replaced, so it cannot hide every later real visit.
+    """
     conn.execute(
         "INSERT INTO pages (url, final_url, title, markdown, full_text, content_type, fetched, "
         "model_text, meta) VALUES (:url, :final_url, :title, :markdown, :full_text, "
@@ -54,8 +64,8 @@ def save_page(conn: sqlite3.Connection, run_id: str, page: dict[str, Any]) -> No
         "title = excluded.title, markdown = excluded.markdown, "
         "full_text = excluded.full_text, content_type = excluded.content_type, "
         "fetched = excluded.fetched, model_text = excluded.model_text, meta = excluded.meta "
-        "WHERE excluded.fetched >= pages.fetched",
-        page,
+        "WHERE excluded.fetched >= pages.fetched OR pages.fetched > :now",
+        {**page, "now": time.time()},
     )
     conn.execute(
         "INSERT OR IGNORE INTO run_pages (run_id, page_id) SELECT ?, id FROM pages WHERE url = ?",

@@ -25,7 +25,7 @@ from ii_desktop.core.events import Event
 from ii_desktop.core.settings import AppPaths
 from ii_desktop.notebooks.errors import NotebookError
 from ii_desktop.notebooks.pages import page_from_result
-from ii_desktop.notebooks.privacy import scrub
+from ii_desktop.notebooks.privacy import scrub, scrub_text
 from ii_desktop.notebooks.records import NewRun, RunBatch
 from ii_desktop.notebooks.runlog import RunLog
 from ii_desktop.notebooks.store import NotebookStore, new_id
@@ -39,7 +39,11 @@ TITLE_CHARS = 80
 
 
 def title_from_question(question: str) -> str:
-    """A notebook title: the question's first line, cut at a word near 80 characters."""
+    """A notebook title: the question's first line, cut at a word near 80 characters.
+
+    URLs are cleaned first: a secret cut in half would no longer look like one.
+    """
+    question = scrub_text(question)
     line = " ".join(question.strip().splitlines()[0].split()) if question.strip() else ""
     if len(line) <= TITLE_CHARS:
         return line or "Untitled research"

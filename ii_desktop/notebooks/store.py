@@ -28,6 +28,7 @@ from ii_desktop.core.events import Event, event_from_dict
 from ii_desktop.core.settings import AppPaths
 from ii_desktop.notebooks.errors import NotebookNotFound, StoreUnavailable, describe_sqlite_error
 from ii_desktop.notebooks.pages import save_page
+from ii_desktop.notebooks.privacy import scrub_text
 from ii_desktop.notebooks.records import (
     Notebook,
     NotebookSummary,
@@ -56,7 +57,7 @@ def kv_cache_file(kv_cache_dir: Path, conversation_id: str) -> Path:
 
 
 def clean_title(title: str) -> str:
-    title = " ".join(title.split())
+    title = " ".join(scrub_text(title).split())
     if not title:
         raise UsageError("A notebook title cannot be empty.")
     return title[:TITLE_MAX]
@@ -388,7 +389,11 @@ class NotebookStore:
     # --- what recorders write -------------------------------------------------------
 
     def save_run(self, batch: RunBatch) -> None:
+        """Write a recorder's batch. Its event payloads and pages come scrubbed; the run's
+        own text columns are scrubbed here, the last step before the disk."""
         now = time.time()
+        answer = None if batch.answer is None else scrub_text(batch.answer)
+        error = None if batch.error is None else scrub_text(batch.error)
         with self.writing() as conn:
             if batch.new_run is not None:
                 new = batch.new_run
@@ -399,7 +404,7 @@ class NotebookStore:
                     (
                         batch.run_id,
                         new.notebook_id,
-                        new.question,
+                        scrub_text(new.question),
                         new.mode,
                         new.started,
                         HOST,
@@ -411,16 +416,14 @@ class NotebookStore:
                 "INSERT INTO events (run_id, at, type, payload) VALUES (?, ?, ?, ?)",
                 [(batch.run_id, at, kind, payload) for at, kind, payload in batch.events],
             )
-            if batch.answer is not None:
-                conn.execute(
-                    "UPDATE runs SET answer = ? WHERE id = ?", (batch.answer, batch.run_id)
-                )
+            if answer is not None:
+                conn.execute("UPDATE runs SET answer = ? WHERE id = ?", (answer, batch.run_id))
             conn.execute(
                 "UPDATE runs SET status = ?, error = ?, finished = ?, heartbeat = ?, "
                 "messages = coalesce(?, messages) WHERE id = ?",
                 (
                     batch.status,
-                    batch.error,
+                    error,
                     batch.finished,
                     now,
                     None if batch.messages is None else json.dumps(batch.messages),

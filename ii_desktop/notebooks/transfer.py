@@ -9,6 +9,7 @@ in one transaction as a new notebook with new ids: a bad file imports nothing.
 from __future__ import annotations
 
 import json
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from ii_desktop.agent.events import ToolResult
 from ii_desktop.core.events import Event, event_from_dict
 from ii_desktop.notebooks.errors import ImportFailed
 from ii_desktop.notebooks.pages import page_from_result, save_page
-from ii_desktop.notebooks.privacy import scrub
+from ii_desktop.notebooks.privacy import scrub, scrub_text
 from ii_desktop.notebooks.records import Notebook, iso_time
 from ii_desktop.notebooks.schema import RUN_STATUSES
 from ii_desktop.notebooks.store import TITLE_MAX, NotebookStore, new_id
@@ -75,7 +76,8 @@ def _need(condition: bool, where: str, what: str) -> None:
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A finite JSON number (Python's reader also takes NaN and Infinity)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _text(value: Any, where: str, allow_empty: bool = True) -> str:
@@ -85,17 +87,18 @@ def _text(value: Any, where: str, allow_empty: bool = True) -> str:
 
 def _run(data: Any, where: str) -> dict[str, Any]:
     _need(isinstance(data, dict), where, "expected an object")
+    # every text the file brings is scrubbed as a recorded run's would be
     run: dict[str, Any] = {
-        "question": _text(data.get("question"), f"{where}.question", allow_empty=False),
+        "question": scrub_text(_text(data.get("question"), f"{where}.question", allow_empty=False)),
         "mode": _text(data.get("mode", "normal"), f"{where}.mode"),
-        "answer": _text(data.get("answer", ""), f"{where}.answer"),
+        "answer": scrub_text(_text(data.get("answer", ""), f"{where}.answer")),
     }
     status = data.get("status")
     _need(status in RUN_STATUSES, f"{where}.status", f"expected one of {', '.join(RUN_STATUSES)}")
     run["status"] = "interrupted" if status == "running" else status
     error = data.get("error")
     _need(error is None or isinstance(error, str), f"{where}.error", "expected text or null")
-    run["error"] = error
+    run["error"] = None if error is None else scrub_text(error)
     _need(_number(data.get("started")), f"{where}.started", "expected a time")
     run["started"] = float(data["started"])
     finished = data.get("finished")
@@ -121,9 +124,13 @@ def _run(data: Any, where: str) -> dict[str, Any]:
         event = item.get("event")
         _need(isinstance(event, dict), f"{spot}.event", "expected an object")
         try:
-            parsed.append((float(item["at"]), event_from_dict(scrub(event))))
+            parsed_event = event_from_dict(scrub(event))
         except ValueError as exc:
             raise _Bad(f"{spot}.event: {exc}") from None
+        if isinstance(parsed_event, ToolResult) and "fetched" in parsed_event.data:
+            fetched = parsed_event.data["fetched"]
+            _need(_number(fetched), f"{spot}.event.data.fetched", "expected a time")
+        parsed.append((float(item["at"]), parsed_event))
     run["events"] = parsed
     return run
 
@@ -138,7 +145,8 @@ def parse_document(document: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]
         _need(version <= VERSION, "version", f"{version} is newer than this ii-desktop reads")
         meta = document.get("notebook")
         _need(isinstance(meta, dict), "notebook", "expected an object")
-        title = " ".join(_text(meta.get("title"), "notebook.title", allow_empty=False).split())
+        title = _text(meta.get("title"), "notebook.title", allow_empty=False)
+        title = " ".join(scrub_text(title).split())
         tags = meta.get("tags", [])
         _need(
             isinstance(tags, list) and all(isinstance(t, str) for t in tags),
@@ -161,6 +169,9 @@ def parse_document(document: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]
 
 def import_document(store: NotebookStore, document: Any) -> Notebook:
     meta, runs = parse_document(document)
+    # A page from a file is never newer than the import: a time in the future would keep
+    # the file's text in place of every later real visit (the newest read of a URL wins).
+    imported_at = time.time()
     with store.writing() as conn:
         notebook = store._insert_notebook(conn, meta["title"], meta["created"])
         conn.executemany(
@@ -193,6 +204,7 @@ def import_document(store: NotebookStore, document: Any) -> Notebook:
                 event = event_from_dict(data)
                 rows.append((run_id, at, event.type, json.dumps(data, ensure_ascii=False)))
                 if isinstance(event, ToolResult) and (page := page_from_result(event, at)):
+                    page["fetched"] = min(page["fetched"], imported_at)
                     save_page(conn, run_id, page)
             conn.executemany(
                 "INSERT INTO events (run_id, at, type, payload) VALUES (?, ?, ?, ?)", rows

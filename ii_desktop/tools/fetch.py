@@ -12,6 +12,7 @@ import threading
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -115,21 +116,33 @@ class _Decoder:
         else:
             raise FetchError("unsupported_type", f"Unsupported content encoding {encoding!r}.")
         self._first = True
+        self._fed = False
 
     def decode(self, data: bytes, room: int) -> Iterator[bytes]:
         """Decompressed pieces of ``data``; never more than ``room + 1`` bytes at once."""
         limit = max(1, min(CHUNK, room + 1))
+        self._fed = self._fed or bool(data)
         try:
             if self._brotli is not None:
-                yield self._brotli.process(data, output_buffer_limit=limit)
-                while not self._brotli.can_accept_more_data():
-                    yield self._brotli.process(b"", output_buffer_limit=limit)
+                yield from _unbrotli(self._brotli, data, limit)
                 return
             yield from self._inflate(data, limit)
         except FetchError:
             raise
         except Exception:  # zlib.error, brotli.error
-            raise FetchError("network", f"The page's {self.encoding} data is corrupt.") from None
+            raise self._corrupt() from None
+
+    def finish(self) -> None:
+        """Check the stream ended where its data says it ends, once the body is over.
+
+        A brotli stream marks its own end; one cut short is corrupt, never a short page.
+        An empty body is left to the readers, which call it an empty page.
+        """
+        if self._brotli is not None and self._fed and not self._brotli.is_finished():
+            raise self._corrupt()
+
+    def _corrupt(self) -> FetchError:
+        return FetchError("network", f"The page's {self.encoding} data is corrupt.")
 
     def _inflate(self, data: bytes, limit: int) -> Iterator[bytes]:
         if self._first and self.encoding == "deflate":
@@ -149,6 +162,21 @@ class _Decoder:
                     data = rest
                 else:
                     return
+
+
+def _unbrotli(decompressor: Any, data: bytes, limit: int) -> Iterator[bytes]:
+    """Everything ``data`` decompresses to, in pieces of about ``limit`` bytes.
+
+    One ``process`` call stops once ``limit`` bytes are out, even with more output
+    pending and all input taken, so it is called again with empty input until nothing
+    more comes. Input kept back with no output to show for it can never make progress.
+    """
+    out = decompressor.process(data, output_buffer_limit=limit)
+    while out:
+        yield out
+        out = decompressor.process(b"", output_buffer_limit=limit)
+    if not decompressor.can_accept_more_data():
+        raise ValueError("brotli input left over")  # reported as corrupt data
 
 
 def _decoded(
@@ -175,6 +203,8 @@ def _decoded(
         if received > cap:
             raise FetchError("too_large", _too_large(cap, "to download"))
         through(chunk, 0)
+    for decoder in decoders:
+        decoder.finish()
     return bytes(out)
 
 
@@ -240,7 +270,13 @@ def _fetch(
     for hop in range(settings.max_redirects + 1):
         target = check_url(current, settings, resolve_names=resolve_names)
         with client.stream("GET", target, timeout=timeout, follow_redirects=False) as response:
-            if response.status_code in REDIRECT_CODES and "location" in response.headers:
+            if response.status_code in REDIRECT_CODES:
+                if "location" not in response.headers:
+                    raise FetchError(
+                        "http_status",
+                        f"The site answered HTTP {response.status_code} "
+                        f"{response.reason_phrase or 'redirect'} without saying where to go.",
+                    )
                 try:
                     current = str(response.url.join(response.headers["location"]))
                 except httpx.InvalidURL:
@@ -257,7 +293,8 @@ def _fetch(
 def _read(
     response: httpx.Response, url: str, settings: ToolSettings, cancel: threading.Event | None
 ) -> FetchedPage:
-    if response.status_code >= 400 or response.status_code < 200:
+    # 3xx too: a redirect is never the page itself (those with a Location are followed)
+    if response.status_code >= 300 or response.status_code < 200:
         reason = response.reason_phrase or "error"
         raise FetchError("http_status", f"The site answered HTTP {response.status_code} {reason}.")
     media, charset = _media_type(response)

@@ -167,3 +167,77 @@ def test_duplicate_registration_is_refused():
             text: str
 
     assert events._REGISTRY["answer_delta"] is AnswerDelta
+
+
+# --- field types ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "wanted"),
+    [
+        ('{"type":"answer_delta","request_id":"r","text":123}', "text", "text"),
+        ('{"type":"answer_delta","request_id":"r","text":["x"]}', "text", "text"),
+        ('{"type":"answer_delta","request_id":null,"text":"t"}', "request_id", "text"),
+        ('{"type":"prefill_progress","request_id":"r","done":"1","total":2}', "done", "whole"),
+        ('{"type":"prefill_progress","request_id":"r","done":1.5,"total":2}', "done", "whole"),
+        ('{"type":"prefill_progress","request_id":"r","done":true,"total":2}', "done", "whole"),
+        ('{"type":"tool_call_text","request_id":"r","text":"t","complete":1}', "complete", "true"),
+        (
+            '{"type":"tool_call_text","request_id":"r","text":"t","complete":"yes"}',
+            "complete",
+            "true",
+        ),
+        (
+            '{"type":"generation_done","request_id":"r","finish_reason":"stop","raw_text":"",'
+            '"error":{"x":1}}',
+            "error",
+            "text or null",
+        ),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_a_value_error_naming_its_field(line, field, wanted):
+    with pytest.raises(ValueError, match=rf"bad fields for \w+: '{field}' must be .*{wanted}"):
+        event_from_json(line)
+
+
+def test_numbers_are_checked_but_a_whole_number_is_a_float():
+    stats = json.loads(SAMPLES[5].to_json())
+    stats["prefill_tps"] = 1600  # JSON writers drop ".0"
+    assert event_from_dict(stats).prefill_tps == 1600
+    stats["prefill_tps"] = False
+    with pytest.raises(ValueError, match="'prefill_tps' must be a number"):
+        event_from_dict(stats)
+    stats["prefill_tps"] = "fast"
+    with pytest.raises(ValueError, match="'prefill_tps'"):
+        event_from_dict(stats)
+
+
+def test_objects_and_lists_of_objects_are_checked():
+    from ii_desktop.agent.events import RunFinished, ToolCall, ToolResult
+
+    result = ToolResult("r", "c", "web_visit", True, "t", data={"url": "https://a.example/"})
+    assert event_from_dict(result.to_dict()) == result
+    for data in ("notadict", ["x"], None, 3):
+        with pytest.raises(ValueError, match="'data' must be an object, not"):
+            event_from_dict(result.to_dict() | {"data": data})
+    call = ToolCall("r", "c", "web_search", None)
+    assert event_from_dict(call.to_dict()) == call
+    with pytest.raises(ValueError, match="'arguments' must be an object or null"):
+        event_from_dict(call.to_dict() | {"arguments": "q"})
+    finished = RunFinished("r", "answered", "a", citations=[{"url": "u", "n": 1}])
+    assert event_from_dict(finished.to_dict()) == finished
+    for citations in ({"url": "u"}, ["u"], [{"url": "u"}, 2]):
+        with pytest.raises(ValueError, match="'citations' must be a list"):
+            event_from_dict(finished.to_dict() | {"citations": citations})
+
+
+def test_every_registered_event_field_has_a_checkable_type():
+    # agent events register in the same registry: load them too
+    import ii_desktop.agent.events  # noqa: F401
+
+    for cls in events._REGISTRY.values():
+        for name, hint in events.field_types(cls).items():
+            try:
+                events._matches(object(), hint)
+            except TypeError as exc:  # pragma: no cover - the message is the point
+                pytest.fail(f"{cls.__name__}.{name}: {exc}")

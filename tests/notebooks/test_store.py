@@ -222,7 +222,12 @@ def test_nothing_secret_is_stored(store, data_dir):
             "headers": {"X-Subscription-Token": "sk-live-123456789"},
             "Authorization": "Bearer sk-live-123456789",
             "request_url": "https://api.example.com/search?q=x&api_key=sk-live-123456789",
-            "note": "sent Authorization: Bearer sk-live-123456789",
+            # only structured places are scrubbed (prose is never rewritten): URLs and
+            # entries named like headers or secrets, at any depth
+            "request": {
+                "url": "https://user:sk-live-123456789@api.example.com/v1",
+                "Proxy-Authorization": "Basic sk-live-123456789",
+            },
         },
     )
     record(store, notebook.id, [*events[:-1], leaky, events[-1]], eiffel_messages())
@@ -232,6 +237,7 @@ def test_nothing_secret_is_stored(store, data_dir):
     with NotebookStore.open(app_paths()) as again:
         kept = [e for _, e in again.events(events[0].run_id) if isinstance(e, ToolResult)][-1]
         assert kept.data["request_url"].endswith("api_key=%5Bredacted%5D")
+        assert kept.data["request"] == {"url": "https://api.example.com/v1"}
 
 
 def test_runs_left_running_by_a_dead_process_become_interrupted(data_dir):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -16,6 +18,7 @@ from ii_desktop.tools.search.provider import (
     parse_retry_after,
 )
 from ii_desktop.tools.search.registry import ProviderRegistry
+from ii_desktop.tools.search.tool import make_search_client
 from tests.helpers.fake_search_servers import KEYS, FakeProviders, FakeResult
 from tests.helpers.keyring_backend import MemoryKeyring, use_keyring
 
@@ -188,3 +191,167 @@ def test_retry_after_accepts_seconds_and_http_dates():
 def test_clean_text_drops_tags_and_entities():
     assert clean_text("a <b>bold</b>\n &amp; more") == "a bold & more"
     assert clean_text(None) == ""
+
+
+# --- redirects: an API key never follows a redirect --------------------------------------
+
+
+class Redirector:
+    """A provider endpoint on 127.0.0.1 that answers every request with a redirect.
+
+    ``Location`` is ``target`` plus the request's own path and query; every request is
+    recorded so a test can see what reached it.
+    """
+
+    def __init__(self, status: int = 307) -> None:
+        self.status = status
+        self.target: str | None = ""  # None: no Location header at all
+        self.requests: list[tuple[str, str]] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                self._redirect()
+
+            def do_POST(self) -> None:
+                self._redirect()
+
+            def _redirect(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                owner.requests.append((self.command, self.path))
+                self.send_response(owner.status)
+                if owner.target is not None:
+                    self.send_header("Location", owner.target + self.path)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self._thread.start()
+        self.port = self._server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+@pytest.fixture
+def redirector():
+    server = Redirector()
+    yield server
+    server.close()
+
+
+def _elsewhere(url: str, host: str) -> str:
+    """``url`` (``http://127.0.0.1:PORT``) with its host name swapped for ``host``."""
+    return url.replace("127.0.0.1", host)
+
+
+def _sent_anywhere(fake, key: str) -> bool:
+    return any(key in repr(r.headers) or key.encode() in r.body for r in fake.requests)
+
+
+@pytest.mark.parametrize("name", ["serper", "tavily", "brave"])
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])  # another host; the same host
+@pytest.mark.parametrize("status", [302, 307, 308])
+@pytest.mark.parametrize("client", ["app", "following"])
+def test_a_keyed_provider_that_redirects_is_rejected_and_the_key_goes_nowhere(
+    name, host, status, client, fakes, redirector
+):
+    redirector.status = status
+    redirector.target = _elsewhere(fakes[name].url, host)
+    settings = ToolSettings(
+        search_providers=(name,), provider_urls={name: redirector.url}, read_timeout=5
+    )
+    # the app's own search client, and a caller's client that follows redirects itself
+    if client == "app":
+        http_client = make_search_client(settings)
+    else:
+        http_client = httpx.Client(trust_env=False, follow_redirects=True)
+    with http_client:
+        slot = ProviderRegistry().slots(settings, http_client)[0]
+        assert not isinstance(slot, tuple)
+        with pytest.raises(ProviderFailure) as info:
+            slot.search("q", 10, timeout=5)
+    assert info.value.outcome == "rejected"
+    assert not info.value.retryable
+    assert slot.label in info.value.message
+    assert f"HTTP {status}" in info.value.message
+    assert "redirect" in info.value.message
+    assert KEYS[name] not in info.value.message
+    assert len(redirector.requests) == 1
+    assert fakes[name].hits == 0
+    assert not _sent_anywhere(fakes[name], KEYS[name])
+
+
+def test_the_app_search_client_does_not_follow_redirects():
+    with make_search_client(ToolSettings()) as client:
+        assert client.follow_redirects is False
+
+
+def test_searxng_follows_a_redirect_on_its_own_host(fakes, redirector):
+    redirector.target = fakes["searxng"].url  # 127.0.0.1 again, another port
+    settings = ToolSettings(
+        search_providers=("searxng",), provider_urls={"searxng": redirector.url}
+    )
+    with make_search_client(settings) as client:
+        slot = ProviderRegistry().slots(settings, client)[0]
+        assert not isinstance(slot, tuple)
+        hits = slot.search("solar wind", 10, timeout=5)
+    assert len(hits) == 10
+    assert fakes["searxng"].requests[0].query == {"q": ["solar wind"], "format": ["json"]}
+
+
+def test_searxng_redirecting_to_another_host_is_reported_not_followed(fakes, redirector):
+    redirector.target = _elsewhere(fakes["searxng"].url, "localhost")
+    settings = ToolSettings(
+        search_providers=("searxng",), provider_urls={"searxng": redirector.url}
+    )
+    with make_search_client(settings) as client:
+        slot = ProviderRegistry().slots(settings, client)[0]
+        assert not isinstance(slot, tuple)
+        with pytest.raises(ProviderFailure) as info:
+            slot.search("q", 10, timeout=5)
+    assert info.value.outcome == "rejected"
+    assert "SearXNG answered with a redirect (HTTP 307) to localhost" in info.value.message
+    assert fakes["searxng"].hits == 0
+
+
+def test_searxng_redirect_loops_on_its_own_host_end(redirector):
+    redirector.target = redirector.url  # back to itself, for ever
+    settings = ToolSettings(
+        search_providers=("searxng",), provider_urls={"searxng": redirector.url}
+    )
+    with make_search_client(settings) as client:
+        slot = ProviderRegistry().slots(settings, client)[0]
+        assert not isinstance(slot, tuple)
+        with pytest.raises(ProviderFailure) as info:
+            slot.search("q", 10, timeout=5)
+    assert info.value.outcome == "rejected"
+    assert 1 < len(redirector.requests) <= 5  # followed a few times, then given up
+
+
+def test_a_redirect_without_a_location_is_rejected(http, redirector):
+    redirector.status = 302
+    redirector.target = None
+    settings = ToolSettings(search_providers=("serper",), provider_urls={"serper": redirector.url})
+    slot = ProviderRegistry().slots(settings, http)[0]
+    assert not isinstance(slot, tuple)
+    with pytest.raises(ProviderFailure) as info:
+        slot.search("q", 10, timeout=5)
+    assert info.value.outcome == "rejected"
+    assert "Serper answered with a redirect (HTTP 302) without a usable Location" in (
+        info.value.message
+    )

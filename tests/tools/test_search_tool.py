@@ -350,3 +350,26 @@ def test_without_a_client_the_tool_makes_and_closes_its_own(fakes):
     assert out.ok
     tool.close()
     tool.close()
+
+
+def test_a_provider_that_redirects_is_skipped_for_the_next_one(fakes):
+    from tests.tools.test_search_providers import Redirector
+
+    redirector = Redirector(307)
+    redirector.target = fakes["serper"].url.replace("127.0.0.1", "localhost")
+    try:
+        urls = {**fakes.urls, "serper": redirector.url}
+        settings = ToolSettings(search_providers=("serper", "brave"), provider_urls=urls)
+        tool = WebSearchTool(policy=FAST)  # with the app's own search client
+        try:
+            with httpx.Client(trust_env=False) as page_client:
+                out = tool.run({"query": "q"}, ToolContext(http=page_client, settings=settings))
+        finally:
+            tool.close()
+    finally:
+        redirector.close()
+    assert out.ok
+    assert out.data["provider"] == "brave"
+    assert outcomes(out) == [("serper", "rejected"), ("brave", "ok")]
+    assert "Serper answered with a redirect (HTTP 307)" in out.data["attempts"][0]["error"]
+    assert fakes["serper"].hits == 0

@@ -24,6 +24,7 @@ from ii_desktop.tools.base import (
     SourceRef,
     ToolContext,
 )
+from ii_desktop.tools.fetch import fetch
 from ii_desktop.tools.http import USER_AGENT, is_guarded, make_guarded_client
 from ii_desktop.tools.page_cache import PageCache
 from ii_desktop.tools.visit import WebVisitTool, normalize_url
@@ -283,6 +284,44 @@ def test_gzip_and_brotli_pages_are_decoded(server):
         assert "Sourdough starters are far harder to kill than they look." in out.text
 
 
+def _long_page(paragraphs: int = 8000) -> bytes:
+    body = "".join(
+        f"<p>Paragraph {i} of a long page, with some words.</p>\n" for i in range(paragraphs)
+    )
+    html = f"<html><head><title>Long</title></head><body>{body}<p>THE-END-MARKER</p></body></html>"
+    return html.encode()
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br"])
+def test_a_long_compressed_page_arrives_whole(server, encoding):
+    import brotli
+
+    page = _long_page()
+    assert len(page) > 300 * 1024  # well past one 64 KiB decompression step
+    packed = gzip.compress(page) if encoding == "gzip" else brotli.compress(page)
+    server.route("/long", lambda h: h.send_body(packed, headers={"Content-Encoding": encoding}))
+    settings = allowing(server)
+    with make_guarded_client(settings) as client:
+        fetched = fetch(client, server.url("/long"), settings)
+    assert fetched.body == page
+    out = visit(server.url("/long"), settings)
+    assert out.ok, out.error
+    assert (
+        out.data["full_text"].rstrip().endswith("Paragraph 7999 of a long page, with some words.")
+    )
+
+
+def test_a_brotli_page_cut_short_is_corrupt_not_a_short_page(server):
+    import brotli
+
+    packed = brotli.compress(_long_page())
+    cut = packed[: len(packed) // 2]
+    server.route("/cut", lambda h: h.send_body(cut, headers={"Content-Encoding": "br"}))
+    out = visit(server.url("/cut"), allowing(server))
+    assert out.error_kind == "network"
+    assert "br data is corrupt" in out.error
+
+
 def test_redirects_are_followed_and_the_final_url_reported(server):
     server.page("/final", dataset_page("tech-blog-sqlite-wal"))
     server.route("/old", lambda h: h.redirect("/moved", 301))
@@ -312,6 +351,24 @@ def test_error_statuses(server, status, reason):
     out = visit(server.url("/gone"), allowing(server))
     assert out.error_kind == "http_status"
     assert f"HTTP {status} {reason}" in out.error
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_without_a_location_is_an_http_status_error(server, status):
+    body = b"<html><body><p>This is the redirect's own body, not a page.</p></body></html>"
+    server.route("/nowhere", lambda h: h.send_body(body, status=status))
+    out = visit(server.url("/nowhere"), allowing(server))
+    assert out.ok is False
+    assert out.error_kind == "http_status"
+    assert f"HTTP {status}" in out.error
+
+
+@pytest.mark.parametrize("status", [300, 304])
+def test_other_3xx_answers_are_not_read_as_the_page(server, status):
+    body = b"" if status == 304 else b"<html><body><p>Pick one of these.</p></body></html>"
+    server.route("/choices", lambda h: h.send_body(body, status=status))
+    out = visit(server.url("/choices"), allowing(server))
+    assert out.error_kind == "http_status"
 
 
 @pytest.mark.parametrize("raw", [None, "", "   ", 42, "not a url at all", "http://"])

@@ -17,6 +17,11 @@ whether trying the same provider again soon may help::
 
 Messages never contain an API key: they are built from status codes and provider
 names only, never from request headers or response bodies.
+
+Redirects are never followed by the HTTP client: a keyed provider's key travels in
+headers (and Tavily's also in the JSON body) that httpx would send on to wherever the
+redirect points. A 3xx from a keyed provider is ``Rejected``; a key-less SearXNG may be
+followed by hand, but only on its own host name (the usual http→https upgrade).
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ import httpx
 
 # Bodies past this size are not a search answer (a misconfigured URL pointing at a file).
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+# Same-host redirects followed for a key-less provider before giving up.
+MAX_SAME_HOST_REDIRECTS = 3
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -182,6 +189,8 @@ def check_status(response: httpx.Response, label: str, auth_hint: str = "") -> N
     code = response.status_code
     if code < 300:
         return
+    if code < 400:
+        raise redirect_failure(response, label)
     if code == 429:
         raise RateLimited(
             f"{label} is rate-limiting requests (HTTP 429)",
@@ -195,6 +204,64 @@ def check_status(response: httpx.Response, label: str, auth_hint: str = "") -> N
     raise Rejected(f"{label} refused the request (HTTP {code})")
 
 
+def redirect_target(response: httpx.Response) -> httpx.URL | None:
+    """Where a 3xx answer points, or None when it names no usable place."""
+    location = response.headers.get("location", "").strip()
+    if not location:
+        return None
+    try:
+        return response.url.join(location)
+    except httpx.InvalidURL:
+        return None
+
+
+def redirect_failure(response: httpx.Response, label: str) -> Rejected:
+    """The failure for a 3xx that is not followed; names the provider and the host only."""
+    code = response.status_code
+    target = redirect_target(response)
+    if target is None or not target.host:
+        where = "without a usable Location"
+    elif target.host == response.url.host:
+        where = f"to another address on {target.host}"
+    else:
+        where = f"to {target.host}"
+    return Rejected(
+        f"{label} answered with a redirect (HTTP {code}) {where}; search requests are not "
+        f"sent on, so check the {label} URL"
+    )
+
+
+def _redirect_to_follow(response: httpx.Response, label: str, allowed: bool) -> httpx.URL | None:
+    """None for an answer that is not a redirect; the URL for one that may be followed.
+
+    Only a key-less GET follows (``allowed``), and only to the same host name with the
+    same scheme or https; every other redirect raises ``Rejected``.
+    """
+    if not 300 <= response.status_code < 400:
+        return None
+    target = redirect_target(response)
+    here = response.url
+    if (
+        allowed
+        and target is not None
+        and response.status_code in (301, 302, 303, 307, 308)
+        and target.host == here.host
+        and target.scheme in ("http", "https")
+        and target.scheme in (here.scheme, "https")
+    ):
+        return target
+    raise redirect_failure(response, label)
+
+
+def _read_limited(response: httpx.Response, label: str) -> bytes:
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) > MAX_RESPONSE_BYTES:
+            raise BadResponse(f"{label} sent an answer too large to be search results")
+    return bytes(body)
+
+
 def request_json(
     http: httpx.Client,
     method: str,
@@ -204,18 +271,33 @@ def request_json(
     timeout: float,
     connect_timeout: float,
     auth_hint: str = "",
+    follow_same_host: bool = False,
     **kwargs: Any,
 ) -> Any:
-    """Send one request to a trusted search API and decode its JSON answer."""
+    """Send one request to a trusted search API and decode its JSON answer.
+
+    The client's own redirect following is always off. ``follow_same_host`` lets a GET
+    to a provider without a key follow redirects that stay on the same host name; any
+    other redirect is ``Rejected``, so the chain moves on to the next provider.
+    """
     limits = httpx.Timeout(timeout, connect=min(connect_timeout, timeout))
+    follow = follow_same_host and method.upper() == "GET"
+    current: str | httpx.URL = url
+    hops = 0
     try:
-        with http.stream(method, url, timeout=limits, **kwargs) as response:
-            check_status(response, label, auth_hint)
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > MAX_RESPONSE_BYTES:
-                    raise BadResponse(f"{label} sent an answer too large to be search results")
+        while True:
+            with http.stream(
+                method, current, timeout=limits, follow_redirects=False, **kwargs
+            ) as response:
+                target = _redirect_to_follow(
+                    response, label, follow and hops < MAX_SAME_HOST_REDIRECTS
+                )
+                if target is None:
+                    check_status(response, label, auth_hint)
+                    body = _read_limited(response, label)
+                    break
+            current = target
+            hops += 1
     except httpx.TimeoutException:
         raise SearchTimeout(f"{label} did not answer within {timeout:g} s") from None
     except httpx.TransportError as exc:

@@ -46,6 +46,8 @@ class SearxngProvider:
             timeout=timeout,
             connect_timeout=self.connect_timeout,
             auth_hint=JSON_DISABLED_HINT,
+            # no key to leak: an instance moved to https on its own host still answers
+            follow_same_host=True,
             params={"q": query, "format": "json"},
             headers={"Accept": "application/json"},
         )

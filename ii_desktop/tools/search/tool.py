@@ -44,12 +44,16 @@ _OUTCOME_WORDS = {
 
 
 def make_search_client(settings: ToolSettings) -> httpx.Client:
-    """The trusted client for search APIs; timeouts are also set per request."""
+    """The trusted client for search APIs; timeouts are also set per request.
+
+    It never follows redirects: httpx would resend API keys in ``X-API-KEY`` and
+    ``X-Subscription-Token`` headers (and Tavily's JSON body) to wherever a redirect
+    points. ``request_json`` decides about each redirect itself.
+    """
     direct = httpx.HTTPTransport()
     return httpx.Client(
         timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
-        follow_redirects=True,
-        max_redirects=settings.max_redirects,
+        follow_redirects=False,
         headers={"User-Agent": f"ii-desktop/{__version__}"},
         # a SearXNG on this machine must never go through a proxy from the environment
         mounts={
