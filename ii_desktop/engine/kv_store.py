@@ -95,6 +95,22 @@ class ConversationCache:
         del self.tokens[n:]
         self.dirty = True
 
+    def compact(self) -> None:
+        """Drop buffer space past the cached tokens (trimmed replies, growth headroom), so
+        it is neither saved to disk nor counted against the memory budget."""
+        for c in self.cache:
+            if c.empty():
+                continue
+            offset = c.offset
+            if isinstance(c, QuantizedKVCache):
+                if c.keys[0].shape[-2] > offset:
+                    c.keys = tuple(x[..., :offset, :] for x in c.keys)
+                    c.values = tuple(x[..., :offset, :] for x in c.values)
+            elif isinstance(c, KVCache) and c.keys.shape[-2] > offset:
+                c.keys = c.keys[..., :offset, :]
+                c.values = c.values[..., :offset, :]
+        mx.eval([c.state for c in self.cache])
+
     def sync_tokens(self) -> None:
         """Make the token list agree with what the cache really holds."""
         offset = self.offset
@@ -204,6 +220,7 @@ class CacheStore:
         if path is None or not entry.tokens:
             return False
         entry.sync_tokens()
+        entry.compact()
         metadata = {
             "format": FORMAT,
             "conversation_id": entry.conversation_id,

@@ -258,3 +258,26 @@ def test_many_threads_submitting_at_once(tiny_model_dir):
         assert again.final.raw_text == results[3].raw_text
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("kv_bits", [None, 8])
+def test_saved_cache_holds_only_the_cached_tokens(tiny_model_dir, tmp_path, kv_bits):
+    cache_dir = tmp_path / "kv"
+    engine = start_engine(tiny_model_dir, cache_dir=cache_dir, kv_bits=kv_bits)
+    try:
+        long_reasoning = "<think>\n" + "Reasoning about rivers. " * 40 + "\n</think>\n\nParis."
+        run(engine, "c", _base(), long_reasoning)
+        engine.wait_idle(60)  # the rewrite trims ~600 reasoning tokens, then saves
+        tokens, offset = tokens_held(engine, "c")
+        (path,) = cache_dir.glob("*.safetensors")
+        # 2 layers x 2 KV heads x 64 dims x keys and values, per token
+        per_token = 2 * 2 * 64 * 2 * (4 if kv_bits is None else 1 + 4 / 64 * 2)
+        assert path.stat().st_size < len(tokens) * per_token * 1.2 + 64 * 1024
+        # and the compacted cache keeps working exactly
+        follow = [*_base(), assistant(long_reasoning), user("And Spain?")]
+        warm, _ = run(engine, "c", follow, max_tokens=8)
+        cold, _ = run(engine, "cold", follow, max_tokens=8)
+        assert warm.stats.reused_tokens == offset
+        assert warm.final.raw_text == cold.final.raw_text
+    finally:
+        engine.close()
