@@ -20,7 +20,7 @@ def register(commands: Any) -> None:
         "conversation, all on one model in one process.",
     )
     engine.add_argument("--model", metavar="DIR", required=True)
-    engine.add_argument("--rounds", type=int, default=5, help="alternations for the speed test")
+    engine.add_argument("--rounds", type=int, default=7, help="alternations for the speed test")
     engine.add_argument("--tokens", type=int, default=200, help="tokens per speed run")
     engine.add_argument("--json", action="store_true", help="print one JSON object")
     engine.set_defaults(handler=_engine)
