@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import httpx
 
 from ii_desktop.core.settings import ToolSettings
+
+if TYPE_CHECKING:  # page_cache imports this module
+    from ii_desktop.tools.page_cache import PageCache
 
 # The model was trained with exactly these names, descriptions and schemas.
 WEB_SEARCH_SCHEMA: dict[str, Any] = {
@@ -111,7 +114,7 @@ class ToolContext:
     http: httpx.Client
     settings: ToolSettings = field(default_factory=ToolSettings)
     cancel: threading.Event = field(default_factory=threading.Event)
-    page_cache: Any = None  # tools.visit's cache, shared across a session when set
+    page_cache: PageCache | None = None  # shared across a session (or a notebook) when set
 
 
 class Tool(Protocol):
