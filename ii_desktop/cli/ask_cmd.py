@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import signal
 import sys
@@ -20,10 +19,17 @@ from ii_desktop.agent.events import (
     ToolResult,
 )
 from ii_desktop.agent.run import ResearchRun, RunOptions
-from ii_desktop.cli.common import add_engine_options, engine_settings, paths_from, require_model
+from ii_desktop.cli.common import (
+    add_engine_options,
+    add_page_guard_options,
+    engine_settings,
+    paths_from,
+    require_model,
+    tool_settings,
+)
 from ii_desktop.core.errors import UsageError
 from ii_desktop.core.events import Event
-from ii_desktop.core.settings import AppPaths, ToolSettings, load_settings
+from ii_desktop.core.settings import AppPaths
 from ii_desktop.engine.base import Engine
 from ii_desktop.engine.request import Sampling
 
@@ -34,40 +40,14 @@ def add_tool_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("search and pages")
     group.add_argument(
         "--search",
+        dest="providers",
         metavar="PROVIDER",
         action="append",
         help="search provider; repeat to give a fallback chain "
         "(ddgs, searxng, serper, tavily, brave, local)",
     )
     group.add_argument("--searxng-url", metavar="URL", help="your SearXNG instance")
-    group.add_argument(
-        "--allow-host",
-        metavar="HOST[:PORT]",
-        action="append",
-        default=[],
-        help="let pages on this host through the private-network guard",
-    )
-    group.add_argument(
-        "--allow-private-network",
-        action="store_true",
-        help="let the model visit pages on local and private networks",
-    )
-
-
-def tool_settings(args: argparse.Namespace, paths: AppPaths) -> ToolSettings:
-    base = load_settings(paths).tools
-    changes: dict[str, Any] = {}
-    if getattr(args, "search", None):
-        changes["search_providers"] = tuple(args.search)
-    if getattr(args, "searxng_url", None):
-        changes["provider_urls"] = {**base.provider_urls, "searxng": args.searxng_url}
-        if not getattr(args, "search", None) and "searxng" not in base.search_providers:
-            changes["search_providers"] = ("searxng", *base.search_providers)
-    if getattr(args, "allow_host", None):
-        changes["allow_hosts"] = (*base.allow_hosts, *args.allow_host)
-    if getattr(args, "allow_private_network", False):
-        changes["allow_private_network"] = True
-    return dataclasses.replace(base, **changes)
+    add_page_guard_options(group)
 
 
 def register(commands: Any) -> None:

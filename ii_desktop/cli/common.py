@@ -7,7 +7,13 @@ import dataclasses
 from typing import Any
 
 from ii_desktop.core.errors import UsageError
-from ii_desktop.core.settings import AppPaths, EngineSettings, app_paths, load_settings
+from ii_desktop.core.settings import (
+    AppPaths,
+    EngineSettings,
+    ToolSettings,
+    app_paths,
+    load_settings,
+)
 
 
 def add_engine_options(parser: argparse.ArgumentParser, model_required: bool = False) -> None:
@@ -59,3 +65,40 @@ def require_model(settings: EngineSettings) -> str:
     if not settings.model_path:
         raise UsageError("No model chosen: pass --model DIR (or set one in the app's Settings).")
     return settings.model_path
+
+
+def add_page_guard_options(parser: Any) -> None:
+    """``--allow-host`` and ``--allow-private-network`` (a parser or an argument group)."""
+    parser.add_argument(
+        "--allow-host",
+        metavar="HOST[:PORT]",
+        action="append",
+        default=[],
+        help="let pages on this host (or host and port) through the local-network guard; "
+        "repeatable",
+    )
+    parser.add_argument(
+        "--allow-private-network",
+        action="store_true",
+        help="turn the local-network guard off: pages on local and private networks load",
+    )
+
+
+def tool_settings(args: argparse.Namespace, paths: AppPaths) -> ToolSettings:
+    """The saved tool settings with a command's flags on top: ``providers`` (the search
+    chain), ``searxng_url`` (which also puts SearXNG first unless a chain was given),
+    ``allow_host`` and ``allow_private_network``, where the command has them."""
+    base = load_settings(paths).tools
+    changes: dict[str, Any] = {}
+    providers = getattr(args, "providers", None)
+    if providers:
+        changes["search_providers"] = tuple(providers)
+    if getattr(args, "searxng_url", None):
+        changes["provider_urls"] = {**base.provider_urls, "searxng": args.searxng_url}
+        if not providers and "searxng" not in base.search_providers:
+            changes["search_providers"] = ("searxng", *base.search_providers)
+    if getattr(args, "allow_host", None):
+        changes["allow_hosts"] = (*base.allow_hosts, *args.allow_host)
+    if getattr(args, "allow_private_network", False):
+        changes["allow_private_network"] = True
+    return dataclasses.replace(base, **changes)

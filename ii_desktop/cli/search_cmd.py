@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import getpass
 import json
 import os
 import sys
 from typing import Any
 
+from ii_desktop.cli.common import tool_settings
 from ii_desktop.core.errors import UsageError
-from ii_desktop.core.settings import SEARCH_PROVIDERS, ToolSettings, app_paths, load_settings
+from ii_desktop.core.settings import SEARCH_PROVIDERS, app_paths
+from ii_desktop.tools.secrets import KEYED_PROVIDERS
 
-KEYED = ("serper", "tavily", "brave")  # the providers that take an API key
+KEYED = tuple(KEYED_PROVIDERS)  # the providers whose API key the keychain keeps
 
 
 def register(commands: Any) -> None:
@@ -21,14 +22,16 @@ def register(commands: Any) -> None:
         "search",
         help="search the web the way the model does",
         description="Run one web_search through the configured provider chain and print the "
-        "results exactly as the model sees them. Keys for Serper, Tavily and Brave Search are "
+        "results exactly as the model sees them. Keys for Serper, Tavily, Brave Search and an "
+        "OpenAI-compatible model server (`ask --engine openai`) are "
         "kept in the system keychain: store one with --set-key (read from standard input, "
         "hidden when typed) or set II_DESKTOP_SERPER_KEY, II_DESKTOP_TAVILY_KEY or "
-        "II_DESKTOP_BRAVE_KEY.",
+        "II_DESKTOP_BRAVE_KEY (II_DESKTOP_OPENAI_KEY for the model server).",
     )
     search.add_argument("query", nargs="?", help="what to search for")
     search.add_argument(
         "--provider",
+        dest="providers",
         action="append",
         choices=SEARCH_PROVIDERS,
         metavar="NAME",
@@ -52,18 +55,6 @@ def register(commands: Any) -> None:
         "--delete-key", choices=KEYED, metavar="PROVIDER", help="delete a stored API key"
     )
     search.set_defaults(handler=_search)
-
-
-def _settings(args: argparse.Namespace) -> ToolSettings:
-    base = load_settings(app_paths(args.data_dir)).tools
-    changes: dict[str, Any] = {}
-    chain = tuple(args.provider) if args.provider else base.search_providers
-    if args.searxng_url:
-        changes["provider_urls"] = {**base.provider_urls, "searxng": args.searxng_url}
-        if not args.provider and "searxng" not in chain:
-            chain = ("searxng", *chain)
-    changes["search_providers"] = chain
-    return dataclasses.replace(base, **changes)
 
 
 def _read_key(label: str) -> str:
@@ -102,7 +93,7 @@ def _search(args: argparse.Namespace) -> int:
     from ii_desktop.tools.base import ToolContext
     from ii_desktop.tools.search import WebSearchTool, make_search_client
 
-    settings = _settings(args)
+    settings = tool_settings(args, app_paths(args.data_dir))
     with make_search_client(settings) as client:
         tool = WebSearchTool(client)
         output = tool.run({"query": args.query}, ToolContext(http=client, settings=settings))

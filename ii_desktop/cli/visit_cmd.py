@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from typing import Any
 
-from ii_desktop.core.settings import ToolSettings, app_paths, load_settings
+from ii_desktop.cli.common import add_page_guard_options, tool_settings
+from ii_desktop.core.settings import app_paths
 
 
 def register(commands: Any) -> None:
@@ -22,30 +22,8 @@ def register(commands: Any) -> None:
     )
     visit.add_argument("url", help="the http or https URL to visit")
     visit.add_argument("--json", action="store_true", help="print one JSON object")
-    visit.add_argument(
-        "--allow-host",
-        action="append",
-        default=[],
-        metavar="HOST[:PORT]",
-        help="let this host (or host and port) through the local-network guard; repeatable",
-    )
-    visit.add_argument(
-        "--allow-private-network",
-        action="store_true",
-        help="turn the local-network guard off",
-    )
+    add_page_guard_options(visit)
     visit.set_defaults(handler=_visit)
-
-
-def tool_settings(args: argparse.Namespace) -> ToolSettings:
-    """The saved tool settings with this command's flags on top."""
-    base = load_settings(app_paths(args.data_dir)).tools
-    changes: dict[str, Any] = {}
-    if args.allow_host:
-        changes["allow_hosts"] = (*base.allow_hosts, *args.allow_host)
-    if args.allow_private_network:
-        changes["allow_private_network"] = True
-    return dataclasses.replace(base, **changes)
 
 
 def _visit(args: argparse.Namespace) -> int:
@@ -53,7 +31,7 @@ def _visit(args: argparse.Namespace) -> int:
     from ii_desktop.tools.http import make_guarded_client
     from ii_desktop.tools.visit import WebVisitTool
 
-    settings = tool_settings(args)
+    settings = tool_settings(args, app_paths(args.data_dir))
     with make_guarded_client(settings) as client:
         output = WebVisitTool().run({"url": args.url}, ToolContext(http=client, settings=settings))
     data = output.data

@@ -400,3 +400,32 @@ def test_refused_options_leave_no_notebook_behind(tmp_path, capsys):
     capsys.readouterr()
     assert main(["notebook", "list", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+def test_the_model_servers_key_comes_from_the_keychain(servers, capsys, monkeypatch):
+    import io
+
+    _, search = servers
+    monkeypatch.setattr(sys, "stdin", io.StringIO("sk-from-keychain\n"))
+    assert main(["search", "--set-key", "openai"]) == 0
+    with ChatServer() as chat:
+        # an answer without a search is challenged once, hence two replies
+        chat.replies.extend([Reply([delta_chunk({"content": "ok"}, finish="stop")])] * 2)
+        code = main(
+            [
+                "ask",
+                "q",
+                "--engine",
+                "openai",
+                "--base-url",
+                chat.base_url,
+                "--model-name",
+                "m",
+                "--searxng-url",
+                search.url,
+                "--json",
+            ]
+        )
+    assert code == 0
+    assert [h["authorization"] for h in chat.headers] == ["Bearer sk-from-keychain"] * 2
+    assert "sk-from-keychain" not in capsys.readouterr().out
