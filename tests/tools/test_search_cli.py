@@ -6,31 +6,14 @@ import io
 import json
 import logging
 
-import pytest
 from keyring.backends import fail
 
 from ii_desktop.cli.main import main
 from ii_desktop.core.settings import Settings, ToolSettings, app_paths, save_settings
-from ii_desktop.tools import secrets
 from tests.helpers.fake_search_servers import KEYS, FakeProviders
-from tests.helpers.keyring_backend import MemoryKeyring, use_keyring
+from tests.helpers.keyring_backend import use_keyring
 
 JSON_KEYS = {"ok", "provider", "results", "text"}
-
-
-@pytest.fixture(autouse=True)
-def keychain(monkeypatch):
-    for name in secrets.KEYED_PROVIDERS:
-        monkeypatch.delenv(secrets.env_var(name), raising=False)
-    with use_keyring(MemoryKeyring()) as backend:
-        yield backend
-
-
-@pytest.fixture
-def fakes():
-    servers = FakeProviders()
-    yield servers
-    servers.close()
 
 
 def configure(fakes: FakeProviders, *chain: str) -> None:

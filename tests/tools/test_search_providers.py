@@ -20,32 +20,10 @@ from ii_desktop.tools.search.provider import (
 from ii_desktop.tools.search.registry import ProviderRegistry
 from ii_desktop.tools.search.tool import make_search_client
 from tests.helpers.fake_search_servers import KEYS, FakeProviders, FakeResult
-from tests.helpers.keyring_backend import MemoryKeyring, use_keyring
+
+pytestmark = pytest.mark.usefixtures("stored_keys")
 
 PROVIDERS = ("ddgs", "searxng", "serper", "tavily", "brave")
-
-
-@pytest.fixture(autouse=True)
-def keychain(monkeypatch):
-    for name in secrets.KEYED_PROVIDERS:
-        monkeypatch.delenv(secrets.env_var(name), raising=False)
-    with use_keyring(MemoryKeyring()) as backend:
-        for name, key in KEYS.items():
-            backend.set_password(secrets.SERVICE, name, key)
-        yield backend
-
-
-@pytest.fixture
-def fakes():
-    servers = FakeProviders()
-    yield servers
-    servers.close()
-
-
-@pytest.fixture
-def http():
-    with httpx.Client(trust_env=False) as client:
-        yield client
 
 
 def provider(name: str, fakes: FakeProviders, http: httpx.Client) -> SearchProvider:

@@ -15,10 +15,12 @@ from ii_desktop.tools.base import WEB_SEARCH_SCHEMA, SourceRef, ToolContext
 from ii_desktop.tools.search import RetryPolicy, WebSearchTool
 from ii_desktop.tools.search.chain import Cooldowns, SearchChain
 from ii_desktop.tools.search.provider import SearchHit
-from tests.helpers.fake_search_servers import KEYS, FakeProviders, FakeResult
-from tests.helpers.keyring_backend import MemoryKeyring, use_keyring
+from tests.helpers.fake_search_servers import FakeResult
 
 FAST = RetryPolicy(base_delay=0.001, max_delay=0.01, retry_after_cap=0.5, cooldown=60.0)
+
+
+pytestmark = pytest.mark.usefixtures("stored_keys")
 
 
 class FakeClock:
@@ -27,29 +29,6 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture(autouse=True)
-def keychain(monkeypatch):
-    for name in secrets.KEYED_PROVIDERS:
-        monkeypatch.delenv(secrets.env_var(name), raising=False)
-    with use_keyring(MemoryKeyring()) as backend:
-        for name, key in KEYS.items():
-            backend.set_password(secrets.SERVICE, name, key)
-        yield backend
-
-
-@pytest.fixture
-def fakes():
-    servers = FakeProviders()
-    yield servers
-    servers.close()
-
-
-@pytest.fixture
-def http():
-    with httpx.Client(trust_env=False) as client:
-        yield client
 
 
 def context(http, fakes, *chain: str, **settings) -> ToolContext:
