@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import json
-from html.parser import HTMLParser
 
 import pytest
 
 from ii_desktop.agent.events import Answer, RunFinished, RunStarted
-from ii_desktop.core.settings import app_paths
 from ii_desktop.notebooks import (
     ImportFailed,
     NotebookError,
-    NotebookStore,
     export_json,
     import_document,
     import_file,
     render_html,
     render_markdown,
 )
+from tests.helpers.html import Elements
 from tests.notebooks.runs import (
     ANSWER,
     PAGE_TEXT,
@@ -30,12 +28,6 @@ from tests.notebooks.runs import (
     eiffel_run,
     record,
 )
-
-
-@pytest.fixture
-def store():
-    with NotebookStore.open(app_paths().ensure()) as s:
-        yield s
 
 
 @pytest.fixture
@@ -66,19 +58,6 @@ def test_markdown_has_numbered_citations_sources_and_folded_details(store, noteb
     assert f"- `web_visit` <{WIKI}> — read “Eiffel Tower - Wikipedia”" in md
     assert "**Status:** stopped at its research budget" in md
     assert "failed: HTTP 403" in md
-
-
-class Elements(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data):
-        self.text.append(data)
 
 
 def test_html_is_self_contained_escaped_and_complete(store):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from html.parser import HTMLParser
 
 import pytest
 
@@ -24,6 +23,7 @@ from ii_desktop.notebooks import (
     render_markdown,
 )
 from ii_desktop.notebooks.export import CSP
+from tests.helpers.html import Elements
 from tests.notebooks.runs import eiffel_messages, eiffel_run, record, visit_call
 from tests.notebooks.test_notebook_cmd import run_cli
 
@@ -119,12 +119,6 @@ POISONED = {
 
 
 @pytest.fixture
-def store():
-    with NotebookStore.open(app_paths().ensure()) as s:
-        yield s
-
-
-@pytest.fixture
 def existing(store):
     notebook = store.create("Landmarks")
     record(store, notebook.id, eiffel_run("run-1"), eiffel_messages())
@@ -182,19 +176,6 @@ def test_a_file_of_valid_events_still_imports_and_exports(store, existing):
     assert run.log.stats is not None and run.log.stats.prefill_tps == 850
     assert "330 metres" in render_html(copy, [run])
     assert "330 metres" in render_markdown(copy, [run])
-
-
-class Elements(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data):
-        self.text.append(data)
 
 
 def _hostile_notebook(store: NotebookStore):

@@ -15,12 +15,6 @@ from ii_desktop.notebooks.recorder import FLUSH_SECONDS, title_from_question
 from tests.notebooks.runs import ANSWER, QUESTION, eiffel_messages, eiffel_run, record
 
 
-@pytest.fixture
-def store():
-    with NotebookStore.open(app_paths().ensure()) as s:
-        yield s
-
-
 def wait_for(condition, timeout=3.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -32,12 +32,6 @@ from tests.notebooks.runs import (
 )
 
 
-@pytest.fixture
-def store():
-    with NotebookStore.open(app_paths().ensure()) as s:
-        yield s
-
-
 def raw(path):
     return sqlite3.connect(path)
 
