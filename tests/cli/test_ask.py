@@ -62,10 +62,9 @@ def ask(*args):
     )
 
 
-def test_replayed_run_with_real_search_and_page_reading(tmp_path, servers):
-    pages, search = servers
-    replay, url = write_replay(tmp_path, pages)
-    done = ask(
+def ask_seine(replay, search, *extra):
+    """The Seine question, replayed, with search answered by the local SearXNG."""
+    return ask(
         "How long is the Seine?",
         "--engine",
         "replay",
@@ -73,10 +72,14 @@ def test_replayed_run_with_real_search_and_page_reading(tmp_path, servers):
         str(replay),
         "--searxng-url",
         search.url,
-        "--allow-host",
-        pages.host,
-        "--json",
+        *extra,
     )
+
+
+def test_replayed_run_with_real_search_and_page_reading(tmp_path, servers):
+    pages, search = servers
+    replay, url = write_replay(tmp_path, pages)
+    done = ask_seine(replay, search, "--allow-host", pages.host, "--json")
     assert done.returncode == 0, done.stderr
     events = [json.loads(line) for line in done.stdout.splitlines()]
     assert events[0]["type"] == "run_started" and events[-1]["type"] == "run_finished"
@@ -96,17 +99,7 @@ def test_replayed_run_with_real_search_and_page_reading(tmp_path, servers):
 def test_transcript_shows_tools_answer_and_sources(tmp_path, servers):
     pages, search = servers
     replay, url = write_replay(tmp_path, pages)
-    done = ask(
-        "How long is the Seine?",
-        "--engine",
-        "replay",
-        "--replay",
-        str(replay),
-        "--searxng-url",
-        search.url,
-        "--allow-host",
-        pages.host,
-    )
+    done = ask_seine(replay, search, "--allow-host", pages.host)
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "→ web_search Seine length … ok, 10 results from searxng\n" in out
@@ -120,16 +113,7 @@ def test_transcript_shows_tools_answer_and_sources(tmp_path, servers):
 def test_pages_on_the_local_network_are_blocked_without_an_allowance(tmp_path, servers):
     pages, search = servers
     replay, _ = write_replay(tmp_path, pages)
-    done = ask(
-        "How long is the Seine?",
-        "--engine",
-        "replay",
-        "--replay",
-        str(replay),
-        "--searxng-url",
-        search.url,
-        "--json",
-    )
+    done = ask_seine(replay, search, "--json")
     assert done.returncode == 0, done.stderr
     visit = [json.loads(line) for line in done.stdout.splitlines() if '"tool_result"' in line][1]
     assert not visit["ok"] and visit["error_kind"] == "blocked"
@@ -285,19 +269,7 @@ def test_ctrl_c_cancels_the_run_and_keeps_the_transcript(tmp_path):
 def test_runs_are_saved_into_notebooks_and_continue_them(tmp_path, servers, data_dir):
     pages, search = servers
     replay, url = write_replay(tmp_path, pages)
-    first = ask(
-        "How long is the Seine?",
-        "--engine",
-        "replay",
-        "--replay",
-        str(replay),
-        "--searxng-url",
-        search.url,
-        "--allow-host",
-        pages.host,
-        "--notebook",
-        "Rivers",
-    )
+    first = ask_seine(replay, search, "--allow-host", pages.host, "--notebook", "Rivers")
     assert first.returncode == 0, first.stderr
     follow = tmp_path / "follow.json"
     follow.write_text(
