@@ -19,7 +19,7 @@ from collections import OrderedDict
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import mlx.core as mx
 from mlx_lm.generate import generate_step, generation_stream
@@ -82,10 +82,8 @@ class ModelInfo:
     supports_tools: bool
 
 
-@dataclass
-class _Background:
-    target: list[int] | None  # tokens the cache should hold (history form)
-    save: bool
+_STOP = object()  # queued by close(), after the jobs already waiting
+Job = tuple[Any, "Future[Any]"]
 
 
 class MLXEngine:
@@ -104,9 +102,11 @@ class MLXEngine:
         self._model: Any = None
         self._tokenizer: Any = None
         self._store: CacheStore | None = None
-        self._jobs: list[tuple[Any, Future[Any]] | None] = []
+        self._jobs: list[Job | object] = []
         self._lock = threading.Condition()
-        self._background: OrderedDict[str, _Background] = OrderedDict()
+        # conversations with background work: the tokens their cache should come to hold
+        # (the history form), or None when it only needs saving
+        self._background: OrderedDict[str, list[int] | None] = OrderedDict()
         self._idle = threading.Event()
         self._idle.set()
         self._closed = False
@@ -186,7 +186,7 @@ class MLXEngine:
             if self._closed:
                 return
             self._closed = True
-            self._jobs.append(None)
+            self._jobs.append(_STOP)
             self._lock.notify()
         self._stopped.wait(timeout)
 
@@ -208,17 +208,13 @@ class MLXEngine:
                 while not self._jobs and not self._background:
                     self._idle.set()
                     self._lock.wait()
-                if not self._jobs:
-                    job: tuple[Any, Future[Any]] | bool | None = True  # background turn
-                else:
-                    job = self._jobs.pop(0)
-            if job is None:
-                break
-            if job is True:
+                job = self._jobs.pop(0) if self._jobs else None
+            if job is None:  # nothing queued: a step of background work
                 self._background_step()
                 continue
-            assert isinstance(job, tuple)
-            fn, future = job
+            if job is _STOP:
+                break
+            fn, future = cast(Job, job)
             if not future.set_running_or_notify_cancel():
                 continue
             try:
@@ -248,16 +244,13 @@ class MLXEngine:
                 log.exception("saving caches at shutdown failed")
         with self._lock:
             for job in self._jobs:
-                if job is not None:
-                    job[1].set_exception(EngineClosed("The engine has been shut down."))
+                if job is not _STOP:
+                    cast(Job, job)[1].set_exception(EngineClosed("The engine has been shut down."))
             self._jobs.clear()
         self._model = self._tokenizer = self._store = None
         self._background.clear()
         mx.clear_cache()
         self._idle.set()
-
-    def _fg_waiting(self) -> bool:
-        return bool(self._jobs)
 
     def _load(self, name: str) -> ModelInfo:
         folder: ModelFolder = inspect_model(name)
@@ -515,7 +508,7 @@ class MLXEngine:
         if request.prewarm_history and finish in ("stop", "length") and raw:
             target = self._history_tokens(request, raw)
         if target is not None or self._persist:
-            self._background[request.conversation_id] = _Background(target, self._persist)
+            self._background[request.conversation_id] = target
 
     def _history_tokens(self, request: GenerationRequest, raw: str) -> list[int] | None:
         """Tokens the next prompt will start with: this reply as history, then a user turn.
@@ -543,25 +536,25 @@ class MLXEngine:
         return list(self._tokenizer.encode(texts[0][:n], add_special_tokens=False))
 
     def _background_step(self) -> None:
-        conversation_id, task = next(iter(self._background.items()))
+        conversation_id, target = next(iter(self._background.items()))
         store = self._store
         entry = store.peek(conversation_id) if store is not None else None
         if store is None or entry is None:
             self._background.pop(conversation_id, None)
             return
         try:
-            if task.target is not None:
+            if target is not None:
                 entry.sync_tokens()
-                keep = common_prefix(entry.tokens, task.target)
+                keep = common_prefix(entry.tokens, target)
                 if keep < len(entry.tokens):
                     entry.trim_to(keep)
-                remaining = task.target[keep:]
+                remaining = target[keep:]
                 if remaining:
                     # one chunk per step, so a new request never waits for more
                     self._prefill(entry, remaining[:BACKGROUND_CHUNK], None)
                     return
-                task.target = None
-            if task.save and not self._fg_waiting():
+            # a waiting request goes first; an unsaved cache is saved at eviction or exit
+            if self._persist and not self._jobs:
                 store.save(entry)
         except Exception:
             log.exception("background cache work failed")
