@@ -28,6 +28,8 @@ from mlx_lm.models.cache import (
     save_prompt_cache,
 )
 
+from ii_desktop.engine.cache_files import kv_cache_file
+
 log = logging.getLogger(__name__)
 
 FORMAT = "ii-desktop-kv/1"
@@ -211,8 +213,7 @@ class CacheStore:
     def path_for(self, conversation_id: str) -> Path | None:
         if self.disk_dir is None:
             return None
-        name = hashlib.sha256(conversation_id.encode()).hexdigest()[:32]
-        return self.disk_dir / f"{name}.safetensors"
+        return kv_cache_file(self.disk_dir, conversation_id)
 
     def save(self, entry: ConversationCache) -> bool:
         """Write the cache atomically; a full or read-only disk is reported, not raised."""

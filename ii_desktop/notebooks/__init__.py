@@ -17,6 +17,7 @@ Recording a run::
     if recorder.save_problem: tell the user
 """
 
+from ii_desktop.engine.cache_files import kv_cache_file
 from ii_desktop.notebooks.errors import (
     ImportFailed,
     NotebookError,
@@ -29,7 +30,7 @@ from ii_desktop.notebooks.recorder import RunRecorder, start_recording, title_fr
 from ii_desktop.notebooks.records import Notebook, NotebookSummary, RunRecord, SavedPage, SearchHit
 from ii_desktop.notebooks.runlog import RunLog
 from ii_desktop.notebooks.saved_pages import NotebookPageCache, SavedPages
-from ii_desktop.notebooks.store import NotebookStore, kv_cache_file
+from ii_desktop.notebooks.store import NotebookStore
 from ii_desktop.notebooks.transfer import export_json, import_document, import_file
 
 __all__ = [

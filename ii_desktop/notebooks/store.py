@@ -10,7 +10,6 @@ Opening the store ends runs left ``running`` by a process that is gone: they bec
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import socket
@@ -26,6 +25,7 @@ from typing import Any
 from ii_desktop.core.errors import UsageError
 from ii_desktop.core.events import Event, event_from_dict
 from ii_desktop.core.settings import AppPaths
+from ii_desktop.engine.cache_files import kv_cache_file
 from ii_desktop.notebooks.errors import NotebookNotFound, StoreUnavailable, describe_sqlite_error
 from ii_desktop.notebooks.pages import save_page
 from ii_desktop.notebooks.privacy import scrub_text
@@ -48,12 +48,6 @@ HOST = socket.gethostname()
 
 def new_id() -> str:
     return uuid.uuid4().hex[:12]
-
-
-def kv_cache_file(kv_cache_dir: Path, conversation_id: str) -> Path:
-    """Where the engine keeps a conversation's KV cache (engine.kv_store names it so)."""
-    name = hashlib.sha256(conversation_id.encode()).hexdigest()[:32]
-    return kv_cache_dir / f"{name}.safetensors"
 
 
 def clean_title(title: str) -> str:
