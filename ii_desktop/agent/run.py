@@ -1,8 +1,11 @@
 """One research run: the tool-calling loop around any engine.
 
-The model gets exactly what it was trained on: the two tools with their trained
-schemas, tool results as ``role: tool`` messages holding the trained result text, and
-its own raw output (reasoning and ``<tool_call>`` blocks) as the assistant turns.
+What the model sees in the format it was trained on: the two tools with their trained
+schemas, tool results as ``role: tool`` messages holding the trained result text, its
+own raw output (reasoning and ``<tool_call>`` blocks) as the assistant turns, all
+rendered by the model's own chat template, and the card's short-answer instruction.
+The system prompt and the few steering messages (challenge, conclude, answer now, the
+report request) are ours; ``prompts`` says which text is whose.
 
 Guards: a round limit; a turn identical to the previous one ends the loop; a repeated
 identical call is answered from the earlier result; an empty turn is retried twice; an
@@ -263,6 +266,9 @@ class ResearchRun:
             tools=self.schemas,
             sampling=self.options.sampling,
             max_tokens=self.options.max_tokens,
+            # a turn without a tool call may still be retried or challenged: the run
+            # tells the engine when it is over (``end_run`` in ``_finish``)
+            run_ends_on_answer=False,
         )
 
     def _generate(self) -> _Turn:
@@ -462,6 +468,10 @@ class ResearchRun:
     # --- the end --------------------------------------------------------------------
 
     def _finish(self, reason: str, answer: str, error: str | None) -> RunFinished:
+        try:
+            self.engine.end_run(self.conversation_id)
+        except Exception:  # preparing the cache for a follow-up is an optimisation
+            log.exception("the engine could not prepare the conversation for a follow-up")
         boxed = extract_boxed(answer) if answer else None
         finished = RunFinished(
             self.run_id,

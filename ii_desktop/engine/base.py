@@ -27,7 +27,12 @@ class Engine(Protocol):
         counting is impossible), or None when unknown."""
         ...
 
-    def close(self) -> None: ...
+    def end_run(self, conversation_id: str) -> None:
+        """The caller's run in this conversation has ended; an engine with a KV cache may
+        now prepare it for the next question."""
+        ...
+
+    def close(self) -> object: ...
 
 
 def estimate_tokens(request: GenerationRequest) -> int:

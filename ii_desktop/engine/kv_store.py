@@ -79,6 +79,9 @@ class ConversationCache:
     tokens: list[int] = field(default_factory=list)
     last_used: float = field(default_factory=time.monotonic)
     dirty: bool = False  # changed since last saved to disk
+    # the history-form tokens a rewrite was bringing the cache to, when it was saved (or
+    # evicted) before finishing; the rewrite resumes after the cache is loaded again
+    pending: list[int] | None = None
 
     @property
     def offset(self) -> int:
@@ -127,6 +130,20 @@ def new_cache(layers: int, kv_bits: int | None) -> list[Any]:
     if kv_bits is None:
         return [KVCache() for _ in range(layers)]
     return [QuantizedKVCache(group_size=KV_GROUP_SIZE, bits=kv_bits) for _ in range(layers)]
+
+
+def _pending_tokens(raw: str | None, tokens: list[int]) -> list[int] | None:
+    """A saved rewrite target, if it is a well-formed token list; else None (the cache is
+    still usable: the next request reuses its common prefix)."""
+    if not raw:
+        return None
+    try:
+        pending = json.loads(raw)
+    except ValueError:
+        return None
+    if not (isinstance(pending, list) and all(type(t) is int and t >= 0 for t in pending)):
+        return None
+    return pending if pending != tokens else None
 
 
 class CacheStore:
@@ -202,6 +219,10 @@ class CacheStore:
                 self.save(entry)
         self._entries.clear()
 
+    def forget_memory(self, conversation_id: str) -> None:
+        """Drop a conversation's in-memory cache without saving it or touching its file."""
+        self._entries.pop(conversation_id, None)
+
     def forget(self, conversation_id: str) -> None:
         self._entries.pop(conversation_id, None)
         path = self.path_for(conversation_id)
@@ -229,6 +250,8 @@ class CacheStore:
             "tokens_sha256": tokens_digest(entry.tokens),
             **self.identity.as_metadata(),
         }
+        if entry.pending is not None:
+            metadata["pending_history"] = json.dumps(entry.pending, separators=(",", ":"))
         tmp = path.with_name(path.stem + ".tmp.safetensors")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -284,9 +307,10 @@ class CacheStore:
         if len(cache) != self.identity.layers or any(c.offset != len(tokens) for c in cache):
             self._refuse(path, "cache length does not match its tokens")
             return None
+        pending = _pending_tokens(metadata.get("pending_history"), tokens)
         mx.eval([c.state for c in cache])
         os.utime(path)
-        return ConversationCache(conversation_id, cache, tokens)
+        return ConversationCache(conversation_id, cache, tokens, pending=pending)
 
     def _prune_disk(self, keep: Path) -> None:
         if self.disk_dir is None:

@@ -173,6 +173,9 @@ class OpenAIEngine:
     def count_prompt_tokens(self, request: GenerationRequest) -> int | None:
         return estimate_tokens(request)
 
+    def end_run(self, conversation_id: str) -> None:
+        return None  # no cache of ours to prepare
+
     def close(self) -> None:
         if self._owns_http:
             self._http.close()

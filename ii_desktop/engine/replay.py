@@ -84,6 +84,9 @@ class ReplayEngine:
     def count_prompt_tokens(self, request: GenerationRequest) -> int | None:
         return estimate_tokens(request)
 
+    def end_run(self, conversation_id: str) -> None:
+        return None  # no cache of ours to prepare
+
     def generate(
         self, request: GenerationRequest, on_event: EventCallback | None = None
     ) -> GenerationHandle:

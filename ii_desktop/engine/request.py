@@ -50,8 +50,11 @@ class GenerationRequest:
     """One assistant turn for one conversation.
 
     ``messages`` are chat messages (role/content dicts) rendered with the model's own
-    template. ``prewarm_history``: after a final answer, rewrite the conversation's
-    cache into the form the next question's prompt will have.
+    template. ``prewarm_history``: when the run has ended, rewrite the conversation's
+    cache into the form the next question's prompt will have. ``run_ends_on_answer``:
+    a turn without a tool call ends the run (one-turn callers). A research loop, which
+    may retry or challenge such a turn, passes False and calls the engine's
+    ``end_run`` once its run is over.
     """
 
     conversation_id: str
@@ -61,6 +64,7 @@ class GenerationRequest:
     max_tokens: int = DEFAULT_MAX_TOKENS
     enable_thinking: bool = True
     prewarm_history: bool = True
+    run_ends_on_answer: bool = True
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     # extra mlx-lm logits processors (benchmarks use one to script the output)
     logits_processors: Sequence[LogitsProcessor] = ()

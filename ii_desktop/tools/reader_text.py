@@ -1,7 +1,8 @@
 """Render a page's kept blocks: clean text for the model, markdown for the reader pane.
 
-The clean text follows the format the model was trained on: links flattened to their
-words, URLs and e-mail addresses removed, whitespace collapsed, one block per line.
+The clean text has links flattened to their words, URLs and e-mail addresses removed
+and spaces collapsed, one block per line; ``web_visit`` collapses it further into the
+single run of text the model was trained on.
 The markdown keeps links, headings, lists, quotes, code and tables for people.
 """
 

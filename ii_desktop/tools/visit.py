@@ -1,9 +1,10 @@
 """The ``web_visit`` tool: fetch a page, find its text, give the model the trained format.
 
-The model sees the page as clean text (the title, then the body; links flattened, URLs
-and e-mail addresses removed) cut at 10,000 characters plus the truncation line. The
-app gets the rest in ``data``: markdown with links for the reader pane, the full clean
-text for quotes and fact checks, the final URL and the content type.
+The model sees the page as the model author's harness gave it: clean text with links
+flattened, URLs and e-mail addresses removed and whitespace collapsed, cut at 10,000
+characters plus the truncation line. The app gets the rest in ``data``: the title,
+markdown with links for the reader pane, the full clean text (one block per line) for
+quotes and fact checks, the final URL and the content type.
 
 Failures come back as ``ToolOutput.failure`` with one of these kinds: ``bad_url``,
 ``blocked``, ``timeout``, ``too_large``, ``unsupported_type``, ``http_status``,
@@ -72,13 +73,15 @@ def _json_markdown(text: str) -> str:
     return f"```json\n{pretty}\n```"
 
 
+_BULLET = re.compile(r"^[ \t]*- ", re.MULTILINE)
+
+
 def model_text(page: PageText) -> str:
-    """The title on the first line, then the body, as the model reads it."""
-    body = page.full_text or EMPTY_PAGE
-    title = page.title.strip()
-    if title and not body.startswith(title):
-        return f"{title}\n{body}"
-    return body
+    """The page as the model was trained to read it: the clean text with list bullets
+    flattened and all whitespace collapsed to single spaces. The title, the block
+    structure and the markdown stay in ``data`` for the app and the notebooks."""
+    text = " ".join(_BULLET.sub("", page.full_text).split())
+    return text or EMPTY_PAGE
 
 
 def normalize_url(raw: Any) -> str | None:

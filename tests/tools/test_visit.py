@@ -103,7 +103,10 @@ def test_an_article_page_gives_the_trained_text_and_the_app_data(server):
     out = visit(server.url("/story"), allowing(server))
     assert out.ok, out.error
     title = "Council approves $48 million harbor plan after marathon session"
-    assert out.text.startswith(title + "\n")
+    # the trained form: the body as one run of clean text, no title line, no line breaks
+    assert out.text.startswith("After nearly six hours")
+    assert "\n" not in out.text and "  " not in out.text
+    assert out.text == " ".join(out.data["full_text"].replace("\n- ", "\n").split())
     assert "voted 7-2 on Tuesday night" in out.text
     # boilerplate around the article is gone
     for furniture in ("We use cookies", "Subscribe for $1", "Nobody who lives on Bay Street"):
@@ -173,7 +176,9 @@ def test_a_pdf_gives_its_text_with_page_markers(server):
     text = out.data["full_text"]
     assert "[Page 1]\nFirst page of the annual report." in text
     assert "[Page 2]\nSecond page: the budget." in text
-    assert out.text.startswith("Report\n[Page 1]")
+    assert out.text == (
+        "[Page 1] First page of the annual report. [Page 2] Second page: the budget."
+    )
 
 
 def test_a_pdf_served_as_octet_stream_is_recognised(server):
@@ -195,7 +200,8 @@ def test_plain_text_and_json_come_as_they_are(server):
     server.page("/notes.txt", b"line one\n  indented line two\n", "text/plain; charset=utf-8")
     server.page("/data.json", b'{"name": "Tidepool", "stars": 42}', "application/json")
     text = visit(server.url("/notes.txt"), allowing(server))
-    assert text.ok and text.text == "line one\n  indented line two"
+    assert text.ok and text.text == "line one indented line two"
+    assert text.data["full_text"] == "line one\n  indented line two"
     assert text.data["content_type"] == "text/plain"
     data = visit(server.url("/data.json"), allowing(server))
     assert data.ok and data.text == '{"name": "Tidepool", "stars": 42}'
@@ -455,3 +461,25 @@ def test_the_factory_builds_a_guarded_client():
         assert client.follow_redirects is False
     with httpx.Client() as plain:
         assert not is_guarded(plain)
+
+
+def test_lists_reach_the_model_as_flat_text_and_the_app_keeps_their_structure(server):
+    body = (
+        b"<html><head><title>Rivers of France</title></head><body><article>"
+        b"<h1>Rivers of France</h1><p>France has several great rivers that drain most of "
+        b"the country towards the Atlantic, the Channel and the Mediterranean Sea.</p><ul>"
+        b"<li>The Loire, 1,006 km long, the longest river in France.</li>"
+        b"<li>The Seine, 777 km long, which flows through Paris.</li>"
+        b"<li>The Rhone, 813 km long, which rises in Switzerland.</li></ul>"
+        b"<p>Each of them has shaped the towns and the trade of its valley for centuries, "
+        b"and all three are navigable for much of their length.</p></article></body></html>"
+    )
+    server.page("/rivers", body)
+    out = visit(server.url("/rivers"), allowing(server))
+    assert out.ok, out.error
+    assert "- " not in out.text and "\n" not in out.text
+    assert not out.text.startswith("Rivers of France")  # the title stays in data
+    assert "Mediterranean Sea. The Loire, 1,006 km long" in out.text
+    assert "- The Seine, 777 km long" in out.data["full_text"]
+    assert "\n- The Rhone" in out.data["markdown"]
+    assert out.data["title"] == "Rivers of France"
