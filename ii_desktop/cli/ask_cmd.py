@@ -24,6 +24,7 @@ from ii_desktop.cli.common import (
     add_page_guard_options,
     engine_settings,
     paths_from,
+    print_notes,
     require_model,
     tool_settings,
 )
@@ -121,7 +122,7 @@ def make_engine(args: argparse.Namespace, paths: AppPaths) -> Engine:
     settings = engine_settings(args, paths)
     engine = MLXEngine(settings, cache_dir=paths.kv_cache_dir)
     try:
-        engine.load(require_model(settings)).result()
+        print_notes(engine.load(require_model(settings)).result().notes)
     except BaseException:
         engine.close()
         raise

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
+from collections.abc import Iterable
 from typing import Any
 
 from ii_desktop.core.errors import UsageError
@@ -65,6 +67,12 @@ def require_model(settings: EngineSettings) -> str:
     if not settings.model_path:
         raise UsageError("No model chosen: pass --model DIR (or set one in the app's Settings).")
     return settings.model_path
+
+
+def print_notes(notes: Iterable[str]) -> None:
+    """What the engine wants the user to know about the settings it was given."""
+    for note in notes:
+        print(f"ii-desktop: note: {note}", file=sys.stderr)
 
 
 def add_page_guard_options(parser: Any) -> None:

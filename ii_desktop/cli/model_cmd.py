@@ -9,7 +9,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from ii_desktop.cli.common import add_engine_options, engine_settings, paths_from, require_model
+from ii_desktop.cli.common import (
+    add_engine_options,
+    engine_settings,
+    paths_from,
+    print_notes,
+    require_model,
+)
 from ii_desktop.core.errors import UsageError
 from ii_desktop.core.events import (
     AnswerDelta,
@@ -127,7 +133,7 @@ def _generate(args: argparse.Namespace) -> int:
     color = sys.stdout.isatty() and not args.json
     engine = MLXEngine(settings, cache_dir=paths.kv_cache_dir if args.conversation else None)
     try:
-        engine.load(model).result()
+        print_notes(engine.load(model).result().notes)
         handle = engine.generate(
             GenerationRequest(
                 conversation,

@@ -3,7 +3,10 @@
 All figures come from one model in one process. The speed test alternates plain
 ``mlx_lm.stream_generate`` and the app's pipeline (engine thread, stream splitting,
 event delivery to a consumer on another thread) with the same prompt and length, and
-reports medians. The reuse tests script the model's replies (see ``scripted``) so a
+reports medians. Both use the card's sampling; the app applies the repetition penalty
+over the whole prompt and output as vLLM does, mlx-lm over its last 20 tokens, and the
+cost of that penalty is measured on its own (``penalty_ratio``: with it against
+without, both through the app). The reuse tests script the model's replies (see ``scripted``) so a
 random-weight model writes reasoning, tool calls and answers like the real one.
 """
 
@@ -86,7 +89,7 @@ def _speed(engine: MLXEngine, rounds: int, tokens: int) -> dict[str, Any]:
             stamps.append(time.perf_counter())
         return (len(stamps) - 1) / (stamps[-1] - stamps[0])
 
-    def app_run(i: int) -> float:
+    def app_run(i: int, sampling: Sampling = sampling) -> float:
         request = GenerationRequest(
             f"bench-speed-{i}",
             messages,
@@ -119,9 +122,25 @@ def _speed(engine: MLXEngine, rounds: int, tokens: int) -> dict[str, Any]:
         else:
             app.append(app_run(i))
             raw.append(engine.run_on_thread(raw_run).result())
+    # the repetition penalty over the whole prompt and output (as vLLM applies it)
+    # against none, both through the app's pipeline
+    unpenalised = Sampling(seed=0, repetition_penalty=1.0)
+    with_penalty, without = [], []
+    for i in range(rounds):
+        if i % 2 == 0:
+            with_penalty.append(app_run(100 + i))
+            without.append(app_run(200 + i, unpenalised))
+        else:
+            without.append(app_run(200 + i, unpenalised))
+            with_penalty.append(app_run(100 + i))
     engine.run_on_thread(lambda e: e._store.drop_all(save=False) if e._store else None).result()
     raw_tps, app_tps = _median(raw), _median(app)
     return {
+        "penalty_tps": _median(with_penalty),
+        "no_penalty_tps": _median(without),
+        "penalty_ratio": round(
+            statistics.median(a / b for a, b in zip(with_penalty, without, strict=True)), 3
+        ),
         "raw_tps": raw_tps,
         "app_tps": app_tps,
         # the median of each back-to-back pair's ratio: robust to the machine's speed

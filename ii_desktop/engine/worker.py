@@ -238,8 +238,8 @@ class MLXEngine:
             entry = self._store.peek(conversation_id) if self._store else None
             if entry is None:
                 return None
-            entry.sync_tokens()
-            return list(entry.tokens)
+            # no sync here: this may run inside an event callback, mid-generation
+            return list(entry.tokens[: entry.offset])
 
         return self._call(read)
 

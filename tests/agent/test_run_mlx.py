@@ -9,7 +9,7 @@ import pytest
 
 from ii_desktop.agent.events import RunFinished, Stats, ToolResult
 from ii_desktop.agent.run import ResearchRun, RunOptions
-from ii_desktop.engine.request import Sampling
+from ii_desktop.engine.request import GenerationRequest, Sampling
 from ii_desktop.tools.base import WEB_SEARCH_SCHEMA, WEB_VISIT_SCHEMA, ToolContext
 from tests.helpers.engine import ScriptedEngine, start_engine
 from tests.helpers.tools import StaticSearch, StaticVisit
@@ -104,5 +104,59 @@ def test_two_round_prompt_is_token_identical_to_the_template(tiny_model_dir, ctx
         stats = [e for e in events if isinstance(e, Stats)]
         assert stats[1].reused_tokens == len(scripted.prompts[0]) + stats[0].generated_tokens
         assert stats[1].prefilled_tokens == len(expected) - stats[1].reused_tokens
+    finally:
+        engine.close()
+
+
+def test_an_empty_turn_is_retried_from_the_cache_and_the_rewrite_waits_for_the_run_end(
+    tiny_model_dir, ctx
+):
+    search = (
+        "<think>\nI should look this up.\n</think>\n\n<tool_call>\n"
+        '{"name": "web_search", "arguments": {"query": "capital of France"}}\n</tool_call>'
+    )
+    answer = "<think>\nThe results say Paris, and they agree.\n</think>\n\nParis."
+    engine = start_engine(tiny_model_dir)
+    try:
+        # after the search the model thinks but says nothing (an empty turn), then answers
+        empty = "<think>\nLet me think about the results.\n</think>\n\n"
+        scripted = ScriptedEngine(engine, [search, empty, answer])
+        events = []
+        run = ResearchRun(
+            scripted,
+            [StaticSearch(), StaticVisit()],
+            ctx,
+            "What is the capital of France?",
+            RunOptions(sampling=Sampling.greedy()),
+            on_event=events.append,
+        )
+        finished = run.run()
+        assert finished.reason == "answered" and finished.answer == "Paris."
+        stats = [e for e in events if isinstance(e, Stats)]
+        assert len(stats) == 3
+        # the retry asks for the same prompt: only its last token is run again
+        assert stats[2].prompt_tokens == stats[1].prompt_tokens
+        assert stats[2].prefilled_tokens == 1
+        # the run is over: now the cache is rewritten, and a follow-up prefills its question
+        assert engine.wait_idle(60)
+        follow = [*run.messages, {"role": "user", "content": "And of Spain?"}]
+        history = engine.run_on_thread(
+            lambda e: e._history_tokens(
+                GenerationRequest("x", run.messages[:-1], tools=run.schemas), answer
+            )
+        ).result()
+        held = engine.conversation_tokens(run.conversation_id)
+        assert held == history
+        handle = engine.generate(
+            GenerationRequest(
+                run.conversation_id,
+                follow,
+                tools=run.schemas,
+                sampling=Sampling.greedy(),
+                max_tokens=2,
+            )
+        )
+        handle.wait(60)
+        assert handle.stats.reused_tokens == len(history)
     finally:
         engine.close()

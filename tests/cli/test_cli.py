@@ -386,3 +386,21 @@ def test_generate_with_missing_model_exits_1(capsys, tmp_path):
     code, _, err = run_main(capsys, "generate", "--model", str(tmp_path / "nope"), "hi")
     assert code == 1
     assert_one_line_error(err, "not found")
+
+
+@pytest.mark.mlx
+def test_a_context_longer_than_the_mode_allows_is_named_with_the_fix(capsys, tiny_model_dir):
+    code, _, err = run_main(
+        capsys,
+        "generate",
+        "--model",
+        str(tiny_model_dir),
+        "hi",
+        "--max-tokens",
+        "2",
+        "--context-length",
+        "100000",
+    )
+    assert code == 0, err
+    note = next(line for line in err.splitlines() if line.startswith("ii-desktop: note:"))
+    assert "100,000" in note and "40,960" in note and "long-context" in note
