@@ -25,9 +25,11 @@ class ScriptedOutput:
     def __call__(self, history: Any, logits: mx.array) -> mx.array:
         target = self.sequence[min(self.step, len(self.sequence) - 1)]
         self.step += 1
-        return mx.where(self._ids == target, mx.array(0.0), mx.array(-1e9)).astype(logits.dtype)[
-            None
-        ] + mx.zeros_like(logits)
+        forced = mx.where(self._ids == target, mx.array(0.0), mx.array(-1e9)).astype(logits.dtype)
+        # ``logits * 0`` keeps the model's forward pass in the sampled token's graph: without
+        # it nothing evaluates the model (or the KV cache it writes) during decode, and the
+        # whole deferred chain is paid later, at the next prefill
+        return forced[None] + logits * 0
 
 
 class BanTokens:
