@@ -18,7 +18,7 @@ from ii_desktop.agent.events import (
     ToolCall,
     ToolResult,
 )
-from ii_desktop.agent.run import ResearchRun, RunOptions
+from ii_desktop.agent.run import RunOptions
 from ii_desktop.cli.common import (
     add_engine_options,
     add_page_guard_options,
@@ -33,6 +33,7 @@ from ii_desktop.core.events import Event
 from ii_desktop.core.settings import AppPaths
 from ii_desktop.engine.base import Engine
 from ii_desktop.engine.request import Sampling
+from ii_desktop.research.session import ActiveRun
 
 DIM, BOLD, RESET = "\033[2m", "\033[1m", "\033[0m"
 
@@ -226,8 +227,8 @@ class Transcript:
 
 
 def _ask(args: argparse.Namespace) -> int:
-    from ii_desktop.notebooks import LocalPageSearch, NotebookPageCache, start_recording
-    from ii_desktop.tools.registry import open_tools
+    from ii_desktop.research import ResearchSession
+    from ii_desktop.research.session import RunRequest
 
     paths = paths_from(args)
     mode = "short" if args.short else "report" if args.report else "normal"
@@ -242,48 +243,26 @@ def _ask(args: argparse.Namespace) -> int:
     output = _Output(args.json)
     # everything that can refuse the options runs before a notebook run is opened
     engine = make_engine(args, paths)
+    session = ResearchSession(paths, settings, engine)
     try:
-        recorder = start_recording(paths, args.question, mode, args.notebook)
-        run: ResearchRun | None = None
-        try:
+
+        def recording(recorder: Any) -> None:
             if recorder.notice:
                 print(f"ii-desktop: warning: {recorder.notice}", file=sys.stderr)
             if recorder.save_problem:
                 print(f"ii-desktop: {recorder.save_problem}", file=sys.stderr)
-            conversation_id, history = recorder.conversation()
-            store = recorder.store
-            tools = open_tools(
-                settings,
-                page_cache=NotebookPageCache(store) if store is not None else None,
-                saved_pages=LocalPageSearch(store) if store is not None else None,
-            )
 
-            def on_event(event: Event) -> None:
-                recorder(event)
-                output(event)
-
-            try:
-                run = ResearchRun(
-                    engine,
-                    tools.tools,
-                    tools.context,
-                    args.question,
-                    options,
-                    history=history,
-                    conversation_id=conversation_id,
-                    run_id=recorder.run_id,
-                    on_event=on_event,
-                )
-                output.on_broken_pipe = run.cancel
-                finished = _run_interruptible(run)
-            finally:
-                tools.close()
-        finally:
-            recorder.close(run.messages if run is not None else None)
+        active = session.start(
+            RunRequest(args.question, options, notebook_title=args.notebook),
+            on_event=output,
+            on_recording=recording,
+        )
+        output.on_broken_pipe = active.cancel
+        finished = _wait_interruptible(active)
     finally:
-        engine.close()
-    if recorder.save_problem:
-        print(f"ii-desktop: {recorder.save_problem}", file=sys.stderr)
+        session.close()
+    if active.save_problem:
+        print(f"ii-desktop: {active.save_problem}", file=sys.stderr)
     if output.broken_pipe:
         return 0  # the reader went away (`ask ... | head`); the run was saved
     if finished.reason == "cancelled":
@@ -318,31 +297,17 @@ class _Output:
                 self.on_broken_pipe()
 
 
-def _run_interruptible(run: ResearchRun) -> RunFinished:
-    """Run in a worker thread so Ctrl-C cancels the run cleanly instead of killing it.
-
-    An exception in the run is raised again here, in the calling thread."""
-    result: list[RunFinished] = []
-    failure: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            result.append(run.run())
-        except BaseException as exc:
-            failure.append(exc)
-
-    thread = threading.Thread(target=work, daemon=True)
+def _wait_interruptible(active: ActiveRun) -> RunFinished:
+    """Wait for the run (on its own thread) so Ctrl-C cancels it cleanly instead of
+    killing it. An exception in the run is raised again here."""
     previous = signal.getsignal(signal.SIGINT)
     in_main = threading.current_thread() is threading.main_thread()
     if in_main:
-        signal.signal(signal.SIGINT, lambda *_: run.cancel())
+        signal.signal(signal.SIGINT, lambda *_: active.cancel())
     try:
-        thread.start()
-        while thread.is_alive():
-            thread.join(0.1)
+        while not active.done():
+            active.wait(0.1)
     finally:
         if in_main:
             signal.signal(signal.SIGINT, previous)
-    if failure:
-        raise failure[0]
-    return result[0]
+    return active.result()

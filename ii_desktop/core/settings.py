@@ -133,6 +133,33 @@ class ToolSettings:
         object.__setattr__(self, "allow_hosts", tuple(self.allow_hosts))
 
 
+@dataclass(frozen=True)
+class ServerSettings:
+    """An OpenAI-compatible server (vLLM, SGLang, LM Studio, Ollama) used instead of the
+    local model when ``enabled``. Its API key lives in the keychain, never here."""
+
+    enabled: bool = False
+    base_url: str = ""
+    model_name: str = ""
+    context_length: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.enabled and not (self.base_url.strip() and self.model_name.strip()):
+            raise ConfigError("The model server needs a URL and a model name.")
+        if self.base_url and not self.base_url.startswith(("http://", "https://")):
+            raise ConfigError("The model server URL must start with http:// or https://.")
+        if self.context_length is not None and self.context_length < 256:
+            raise ConfigError("The server's context length must be at least 256 tokens.")
+
+
+@dataclass(frozen=True)
+class UiSettings:
+    """How the window behaves. ``fold_reasoning``: fold the thinking block when the
+    answer starts streaming."""
+
+    fold_reasoning: bool = True
+
+
 def _section(data: dict[str, Any], name: str, cls: Any) -> Any:
     section = data.get(name, {})
     if not isinstance(section, dict):
@@ -148,15 +175,24 @@ def _section(data: dict[str, Any], name: str, cls: Any) -> Any:
 class Settings:
     engine: EngineSettings = field(default_factory=EngineSettings)
     tools: ToolSettings = field(default_factory=ToolSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    ui: UiSettings = field(default_factory=UiSettings)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"engine": dataclasses.asdict(self.engine), "tools": dataclasses.asdict(self.tools)}
+        return {
+            "engine": dataclasses.asdict(self.engine),
+            "tools": dataclasses.asdict(self.tools),
+            "server": dataclasses.asdict(self.server),
+            "ui": dataclasses.asdict(self.ui),
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Settings:
         return cls(
             engine=_section(data, "engine", EngineSettings),
             tools=_section(data, "tools", ToolSettings),
+            server=_section(data, "server", ServerSettings),
+            ui=_section(data, "ui", UiSettings),
         )
 
 

@@ -257,10 +257,12 @@ def start_recording(
     mode: str = "normal",
     notebook_title: str | None = None,
     run_id: str | None = None,
+    notebook_id: str | None = None,
 ) -> RunRecorder:
-    """The recorder for one ``ask``: into the notebook with this title (made if missing),
-    else into a new notebook titled from the question. Never raises for a store problem:
-    the recorder then keeps nothing and ``save_problem`` says why."""
+    """The recorder for one run: into the notebook ``notebook_id`` (a follow-up), else the
+    one with this title (made if missing), else a new notebook titled from the question.
+    Never raises for a store problem: the recorder then keeps nothing and
+    ``save_problem`` says why."""
     unsaved = "The run continues but will not be saved."
     try:
         store = NotebookStore.open(paths)
@@ -268,7 +270,9 @@ def start_recording(
         problem = f"{exc.message} {unsaved}"
         return RunRecorder(None, None, question, mode, run_id=run_id, problem=problem)
     try:
-        if notebook_title and notebook_title.strip():
+        if notebook_id:
+            notebook = store.notebook(notebook_id)
+        elif notebook_title and notebook_title.strip():
             notebook = store.open_or_create(notebook_title)
         else:
             notebook = store.create(title_from_question(question))
