@@ -1,34 +1,76 @@
-"""The main window: says whether a model is set up and holds the question box.
+"""The research window: notebooks on the left, the conversation and the question box.
 
-The engine is not connected yet, so the window only reports the state it finds in
-the settings and keeps the question box off until a model is chosen.
+The window owns a ``ResearchSession`` (one engine for the app's life, so every
+notebook's KV cache survives between questions). Runs stream their events from their
+own thread through a queued signal; the GUI thread never waits on the engine, a tool
+or the disk: loading the model, listing notebooks and reading runs all happen in the
+background and come back as signals.
 """
 
 from __future__ import annotations
 
 import html
 import logging
+import plistlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QSettings, QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QFont
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMainWindow,
-    QPushButton,
-    QTextBrowser,
+    QMessageBox,
+    QProgressBar,
+    QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from ii_desktop.core.settings import APP_NAME, AppPaths, load_settings
+from ii_desktop.agent.events import RunFinished
+from ii_desktop.agent.run import RunOptions
+from ii_desktop.core.errors import AppError
+from ii_desktop.core.events import Event
+from ii_desktop.core.settings import (
+    APP_NAME,
+    AppPaths,
+    ServerSettings,
+    Settings,
+    load_settings,
+    save_settings,
+)
+from ii_desktop.engine.base import Engine
+from ii_desktop.engine.request import Sampling
+from ii_desktop.research import ResearchSession, build_engine, describe_engine
+from ii_desktop.research.session import ActiveRun, RunRequest
+from ii_desktop.ui import theme
+from ii_desktop.ui.background import run_in_background
+from ii_desktop.ui.composer import Composer
+from ii_desktop.ui.conversation import ConversationView
+from ii_desktop.ui.run_view import RunView
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SIZE = QSize(1100, 720)
+DEFAULT_SIZE = QSize(1180, 780)
 WINDOW_STATE_FILE = "window.ini"
 GEOMETRY_KEY = "main_window/geometry"
+SPLITTER_KEY = "main_window/splitter"
+NOTEBOOK_KEY = "main_window/notebook"
+CLOSE_WAIT_MS = 15000
+
+EngineFactory = Callable[[Settings, AppPaths], tuple[Engine, Any]]
 
 
 def default_size(available: QSize) -> QSize:
@@ -36,115 +78,677 @@ def default_size(available: QSize) -> QSize:
     return DEFAULT_SIZE.boundedTo(available * 0.9)
 
 
-class MainWindow(QMainWindow):
-    """The app's only window for now.
+def configured(settings: Settings) -> bool:
+    return bool(settings.server.enabled or settings.engine.model_path)
 
-    Args:
-        paths: Where the app's data lives; settings and window state are read from it.
+
+def check_question(url: str) -> str:
+    """What a dropped page becomes until fact checking exists: a summarise-and-verify run."""
+    return (
+        f"Read the page {url} and summarise what it says. Then check its main factual claims "
+        "against other, independent sources, and say for each whether the sources support "
+        "it, contradict it, or say nothing. Cite the pages you read."
+    )
+
+
+def urls_from_drop(urls: list[QUrl], text: str) -> tuple[list[str], list[Path]]:
+    """Web pages and local files in a drop (``text/uri-list``, plain text, ``.webloc``)."""
+    web: list[str] = []
+    files: list[Path] = []
+    for url in urls:
+        if url.scheme() in ("http", "https"):
+            web.append(url.toString())
+        elif url.isLocalFile():
+            path = Path(url.toLocalFile())
+            if path.suffix.lower() == ".webloc":
+                target = read_webloc(path)
+                if target:
+                    web.append(target)
+            else:
+                files.append(path)
+    if not web and not files:
+        for line in text.split():
+            if line.startswith(("http://", "https://")):
+                web.append(line)
+    return web, files
+
+
+def read_webloc(path: Path) -> str | None:
+    """The URL in a macOS ``.webloc`` file (a property list with a ``URL`` key)."""
+    try:
+        with path.open("rb") as fh:
+            data = plistlib.load(fh)
+    except (OSError, plistlib.InvalidFileException, ValueError, OverflowError):
+        return None
+    url = data.get("URL") if isinstance(data, dict) else None
+    if isinstance(url, str) and url.startswith(("http://", "https://")):
+        return url
+    return None
+
+
+class MainWindow(QMainWindow):
+    """The app's window. ``engine_factory`` replaces how the engine is built (the
+    benchmark and tests pass a replay engine); by default it follows the settings.
 
     Signals:
-        question_asked(str): The user asked a question (text stripped, never empty).
+        run_event(object): a research event, re-emitted on the GUI thread.
+        engine_ready(): the engine finished loading.
+        run_finished(object): a run ended (its ``ActiveRun``).
     """
 
-    question_asked = Signal(str)
+    run_event = Signal(object)
+    engine_ready = Signal()
+    run_finished = Signal(object)
+    _event_in = Signal(object)  # from run threads; queued to the GUI thread
+    _done_in = Signal(object)
 
-    def __init__(self, paths: AppPaths, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        paths: AppPaths,
+        parent: QWidget | None = None,
+        engine_factory: EngineFactory | None = None,
+        start_engine: bool = True,
+    ) -> None:
         super().__init__(parent)
         self._paths = paths
-        self._model_path = load_settings(paths).engine.model_path
+        self._engine_factory = engine_factory or build_engine
+        self.settings = load_settings(paths)
+        self.session: ResearchSession | None = None
+        self.active: ActiveRun | None = None
+        self.live_view: RunView | None = None
+        self.notebook_id: str | None = None
+        self._closing = False
+        self._engine_error: str | None = None
         self.setWindowTitle(APP_NAME)
-        self.setCentralWidget(self._build_body())
-        self._show_state()
-        self._restore_geometry()
-
-    def _build_body(self) -> QWidget:
-        self.header = QLabel("II-Search research assistant")
-        font = QFont(self.header.font())
-        font.setPointSizeF(font.pointSizeF() * 1.6)
-        font.setBold(True)
-        self.header.setFont(font)
-
-        self.state_view = QTextBrowser()
-        self.state_view.setOpenLinks(False)
-        self.state_view.document().setDocumentMargin(14)
-
-        self.data_dir_label = QLabel(f"Data folder: {self._paths.data_dir}")
-        self.data_dir_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-        self.question_input = QLineEdit()
-        self.question_input.setPlaceholderText("Ask a research question…")
-        self.question_input.setClearButtonEnabled(True)
-        self.ask_button = QPushButton("Ask")
-        self.ask_button.setDefault(True)
-        self.question_input.returnPressed.connect(self._ask)
-        self.ask_button.clicked.connect(self._ask)
-
-        ask_row = QHBoxLayout()
-        ask_row.addWidget(self.question_input, stretch=1)
-        ask_row.addWidget(self.ask_button)
-
-        layout = QVBoxLayout()
-        layout.setContentsMargins(24, 20, 24, 16)
-        layout.setSpacing(12)
-        layout.addWidget(self.header)
-        layout.addWidget(self.state_view, stretch=1)
-        layout.addWidget(self.data_dir_label)
-        layout.addLayout(ask_row)
-        body = QWidget()
-        body.setLayout(layout)
-        return body
-
-    @property
-    def model_ready(self) -> bool:
-        """Whether settings name a model, so questions can be asked."""
-        return bool(self._model_path)
-
-    def _show_state(self) -> None:
-        settings_file = html.escape(str(self._paths.settings_file))
-        if self.model_ready:
-            model = html.escape(str(self._model_path))
-            self.state_view.setHtml(
-                f"<h3>Model</h3><p><code>{model}</code></p><p>Type a research question below.</p>"
-            )
-            self.statusBar().showMessage("Model chosen; the research engine is not connected yet.")
+        self.setAcceptDrops(True)
+        self._event_in.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
+        self._done_in.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
+        self._build()
+        self._build_menus()
+        self.apply_theme()
+        hints = QGuiApplication.styleHints()
+        hints.colorSchemeChanged.connect(lambda *_: self.apply_theme())
+        self._restore_state()
+        if configured(self.settings):
+            self.pages.setCurrentWidget(self.research_page)
+            if start_engine:
+                QTimer.singleShot(0, self.start_engine)
         else:
-            self.state_view.setHtml(
-                "<h3>No model chosen yet</h3>"
-                "<p>Questions are answered by the local II-Search-4B model, so one has to be "
-                "chosen before you can ask anything.</p>"
-                "<p>Set <code>engine.model_path</code> to the model folder in "
-                f"<code>{settings_file}</code>, then reopen the app. To check a folder first, "
-                "run <code>ii-desktop model check DIR</code>.</p>"
-            )
+            self.pages.setCurrentWidget(self.first_run)
             self.statusBar().showMessage("No model chosen")
-        self.question_input.setEnabled(self.model_ready)
-        self.ask_button.setEnabled(self.model_ready)
+        self.composer.set_ready(self.session is not None)
 
-    def _ask(self) -> None:
-        question = self.question_input.text().strip()
-        if not self.model_ready or not question:
+    # --- building -------------------------------------------------------------------
+
+    def _build(self) -> None:
+        from ii_desktop.ui.first_run import FirstRunPage
+        from ii_desktop.ui.sidebar import NotebookSidebar
+
+        self.sidebar = NotebookSidebar(self._paths)
+        self.sidebar.notebook_selected.connect(self.open_notebook)
+        self.sidebar.new_notebook_requested.connect(self.new_notebook)
+        self.sidebar.notebook_deleted.connect(self._notebook_deleted)
+        self.sidebar.problem.connect(self.show_problem)
+
+        self.banner = QLabel()
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.setTextFormat(Qt.TextFormat.RichText)
+        self.banner.linkActivated.connect(self._banner_link)
+        self.banner.hide()
+
+        self.conversation = ConversationView()
+        self.conversation.fold_reasoning = self.settings.ui.fold_reasoning
+        self.conversation.source_opened.connect(self.open_reader)
+        self.conversation.regenerate_requested.connect(self.ask)
+        self.conversation.edit_requested.connect(self.composer_edit)
+
+        self.composer = Composer()
+        self.composer.submitted.connect(self.ask)
+        self.composer.stop_requested.connect(self.stop)
+
+        right = QWidget()
+        right.setObjectName("page")
+        column = QVBoxLayout(right)
+        column.setContentsMargins(0, 0, 0, 12)
+        column.setSpacing(8)
+        banner_row = QHBoxLayout()
+        banner_row.setContentsMargins(24, 10, 24, 0)
+        banner_row.addWidget(self.banner)
+        column.addLayout(banner_row)
+        column.addWidget(self.conversation, 1)
+        composer_row = QHBoxLayout()
+        composer_row.setContentsMargins(24, 0, 24, 0)
+        composer_row.addWidget(self.composer)
+        column.addLayout(composer_row)
+
+        self.splitter = QSplitter()
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([260, 920])
+        self.sidebar.setMinimumWidth(200)
+        self.research_page = self.splitter
+
+        self.first_run = FirstRunPage()
+        self.first_run.model_chosen.connect(self.use_model)
+        self.first_run.server_chosen.connect(self.use_server)
+
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.research_page)
+        self.pages.addWidget(self.first_run)
+        self.setCentralWidget(self.pages)
+
+        self.engine_label = QLabel()
+        self.engine_label.setObjectName("muted")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(160)
+        self.progress.setMaximumHeight(10)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.engine_label)
+        self.statusBar().setSizeGripEnabled(False)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.new_action = self._add(
+            file_menu, "New Notebook", self.new_notebook, QKeySequence.StandardKey.New
+        )
+        self._add(file_menu, "Import Notebook…", lambda: self.sidebar.import_notebook())
+        export = file_menu.addMenu("Export Notebook")
+        for fmt, label in (
+            ("md", "Markdown…"),
+            ("html", "HTML…"),
+            ("pdf", "PDF…"),
+            ("json", "JSON…"),
+        ):
+            self._add(export, label, lambda f=fmt: self.sidebar.export_selected(f))
+        file_menu.addSeparator()
+        self._add(file_menu, "Close Window", self.close, QKeySequence.StandardKey.Close)
+        quit_action = self._add(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
+        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+
+        edit = bar.addMenu("&Edit")
+        self._add(edit, "Copy Answer", self._copy_last_answer, "Ctrl+Shift+C")
+        self._add(
+            edit,
+            "Find in Notebooks",
+            lambda: self.sidebar.focus_search(),
+            QKeySequence.StandardKey.Find,
+        )
+        settings = self._add(
+            edit, "Settings…", self.open_settings, QKeySequence.StandardKey.Preferences
+        )
+        settings.setMenuRole(QAction.MenuRole.PreferencesRole)
+
+        view = bar.addMenu("&View")
+        self.sidebar_action = self._add(view, "Show Notebooks", self._toggle_sidebar, "Ctrl+Alt+S")
+        self.sidebar_action.setCheckable(True)
+        self.sidebar_action.setChecked(True)
+        self.sidebar_action.setMenuRole(QAction.MenuRole.NoRole)
+
+        research = bar.addMenu("&Research")
+        self._add(research, "Ask", lambda: self.composer._send(), "Ctrl+Return")
+        self.stop_action = self._add(research, "Stop", self.stop, "Ctrl+.")
+        self.stop_action.setEnabled(False)
+        self._add(research, "Focus Question", lambda: self.composer.edit.setFocus(), "Ctrl+L")
+
+        window = bar.addMenu("&Window")
+        self._add(window, "Minimize", self.showMinimized, "Ctrl+M")
+        self._add(window, "Zoom", self._zoom)
+
+        help_menu = bar.addMenu("&Help")
+        about = self._add(help_menu, f"About {APP_NAME}", self._about)
+        about.setMenuRole(QAction.MenuRole.AboutRole)
+        self._add(
+            help_menu,
+            "Model Card",
+            lambda: QDesktopServices.openUrl(
+                QUrl("https://huggingface.co/Intelligent-Internet/II-Search-4B")
+            ),
+        )
+
+    def _add(self, menu: Any, text: str, slot: Callable[[], Any], shortcut: Any = None) -> QAction:
+        action = QAction(text, self)
+        action.setMenuRole(QAction.MenuRole.NoRole)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda *_: slot())
+        menu.addAction(action)
+        return action
+
+    def apply_theme(self) -> None:
+        self.setStyleSheet(theme.stylesheet())
+        self.conversation.restyle()
+
+    # --- the engine -------------------------------------------------------------------
+
+    def start_engine(self) -> None:
+        """Build the engine in the background (the local model loads on its thread)."""
+        if self.session is not None or self._closing:
             return
-        self.question_asked.emit(question)
-        self.statusBar().showMessage("The research engine is not connected yet.")
+        settings, paths = self.settings, self._paths
+        factory = self._engine_factory
+        self._engine_error = None
+        self.engine_label.setText(f"Loading {describe_engine(settings)}…")
+        self.progress.setRange(0, 0)  # busy: mlx gives no load progress
+        self.progress.show()
+        started = time.monotonic()
 
-    # Window geometry lives in the data folder, not the platform's settings store,
-    # so every data folder (and every test) keeps its own.
+        def build() -> tuple[Engine, Any]:
+            engine, ready = factory(settings, paths)
+            try:
+                info = ready.result() if ready is not None else None
+            except BaseException:
+                engine.close()
+                raise
+            return engine, info
+
+        def done(result: tuple[Engine, Any]) -> None:
+            engine, info = result
+            if self._closing:
+                run_in_background(engine.close)
+                return
+            self.session = ResearchSession(paths, settings.tools, engine)
+            self.progress.hide()
+            label = describe_engine(settings)
+            if info is not None and getattr(info, "context_length", None):
+                label += f" · {info.quantization} · {info.context_length:,} tokens"
+                for note in getattr(info, "notes", ()):
+                    self.show_problem(note)
+            self.engine_label.setText(label)
+            self.statusBar().showMessage(f"Model ready in {time.monotonic() - started:.1f} s", 4000)
+            self.composer.set_ready(True)
+            self.engine_ready.emit()
+
+        def failed(exc: BaseException) -> None:
+            self.progress.hide()
+            message = (
+                exc.message if isinstance(exc, AppError) else f"The model could not start: {exc}"
+            )
+            self._engine_error = message
+            self.engine_label.setText("Model not loaded")
+            self.show_problem(
+                f"{html.escape(message)} <a href='settings'>Open Settings</a>", rich=True
+            )
+
+        run_in_background(build, done, failed, name="ii-engine-start")
+
+    def use_model(self, path: str) -> None:
+        self._apply_settings(
+            Settings(
+                engine=_replace(self.settings.engine, model_path=path),
+                tools=self.settings.tools,
+                server=ServerSettings(),
+                ui=self.settings.ui,
+                **_extra(self.settings),
+            )
+        )
+
+    def use_server(self, server: ServerSettings) -> None:
+        self._apply_settings(
+            Settings(
+                engine=self.settings.engine,
+                tools=self.settings.tools,
+                server=server,
+                ui=self.settings.ui,
+                **_extra(self.settings),
+            )
+        )
+
+    def _apply_settings(self, settings: Settings, save: bool = True) -> None:
+        if save:
+            try:
+                save_settings(self._paths, settings)
+            except AppError as exc:
+                self.show_problem(exc.message)
+                return
+        restart = settings.engine != self.settings.engine or settings.server != self.settings.server
+        self.settings = settings
+        self.conversation.fold_reasoning = settings.ui.fold_reasoning
+        if not configured(settings):
+            self.pages.setCurrentWidget(self.first_run)
+            return
+        self.pages.setCurrentWidget(self.research_page)
+        if self.session is not None:
+            self.session.tool_settings = settings.tools
+        if restart or self.session is None:
+            old, self.session = self.session, None
+            self.composer.set_ready(False)
+            if old is not None:
+                run_in_background(old.close, lambda ok: self.start_engine(), name="ii-engine-stop")
+            else:
+                self.start_engine()
+
+    def open_settings(self) -> None:
+        from ii_desktop.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self._paths, self.settings, self)
+        dialog.saved.connect(lambda s: self._apply_settings(s, save=False))
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.open()
+
+    # --- asking -------------------------------------------------------------------------
+
+    def ask(self, question: str, mode: str = "normal") -> None:
+        question = question.strip()
+        if not question:
+            return
+        if self.active is not None and not self.active.done():
+            self.show_problem("A question is still being researched. Stop it first.")
+            return
+        if self.session is None:
+            self.show_problem(
+                self._engine_error or "The model is still loading; ask again in a moment."
+            )
+            self.composer.set_question(question, mode)
+            return
+        self.hide_problem()
+        sampling = self._sampling()
+        options = RunOptions(mode=mode, sampling=sampling, max_tokens=self._max_tokens())
+        request = RunRequest(question, options, notebook_id=self.notebook_id)
+        view = self.conversation.add_live(question, mode)
+        self.live_view = view
+        try:
+            self.active = self.session.start(request, on_event=self._event_in.emit)
+        except AppError as exc:
+            self.show_problem(exc.message)
+            return
+        view.run_id = self.active.run_id
+        watcher = self.active
+
+        def wait() -> None:
+            watcher.wait()
+            self._done_in.emit(watcher)
+
+        run_in_background(wait, name="ii-run-watch")
+        self.composer.set_running(True)
+        self.stop_action.setEnabled(True)
+
+    def _sampling(self) -> Sampling:
+        sampling = getattr(self.settings, "sampling", None)
+        if sampling is None:
+            return Sampling()
+        return Sampling(
+            temperature=sampling.temperature,
+            top_p=sampling.top_p,
+            top_k=sampling.top_k,
+            repetition_penalty=sampling.repetition_penalty,
+        )
+
+    def _max_tokens(self) -> int:
+        sampling = getattr(self.settings, "sampling", None)
+        return int(getattr(sampling, "max_tokens", 2048))
+
+    def stop(self) -> None:
+        if self.active is not None and not self.active.done():
+            self.active.cancel()
+            self.statusBar().showMessage("Stopping…", 3000)
+
+    @Slot(object)
+    def _on_event(self, event: Event) -> None:
+        view = self.live_view
+        if view is None or getattr(event, "run_id", None) != view.run_id:
+            return  # a late event from an earlier run
+        view.apply(event)
+        self.run_event.emit(event)
+
+    @Slot(object)
+    def _on_done(self, active: ActiveRun) -> None:
+        if active is not self.active:
+            return
+        self.composer.set_running(False)
+        self.stop_action.setEnabled(False)
+        if active.failure is not None and self.live_view is not None:
+            message = str(active.failure)
+            self.live_view.apply(RunFinished(active.run_id, "error", "", message))
+        if active.save_problem:
+            self.show_problem(active.save_problem)
+        if active.notebook_id:
+            self.notebook_id = active.notebook_id
+            self.sidebar.refresh(select_id=active.notebook_id)
+        self.run_finished.emit(active)
+
+    def composer_edit(self, question: str, mode: str) -> None:
+        self.composer.set_question(question, mode)
+
+    # --- notebooks ------------------------------------------------------------------
+
+    def new_notebook(self) -> None:
+        if self.active is not None and not self.active.done():
+            self.show_problem("A question is still being researched. Stop it first.")
+            return
+        self.notebook_id = None
+        self.live_view = None
+        self.conversation.clear()
+        self.composer.edit.setFocus()
+
+    def open_notebook(self, notebook_id: str) -> None:
+        if notebook_id == self.notebook_id and self.conversation.views:
+            return
+        if self.active is not None and not self.active.done():
+            self.show_problem("A question is still being researched. Stop it first.")
+            return
+        paths = self._paths
+
+        def load() -> Any:
+            from ii_desktop.notebooks import NotebookStore
+
+            with NotebookStore.open(paths) as store:
+                return store.runs(notebook_id)
+
+        def show(records: Any) -> None:
+            self.notebook_id = notebook_id
+            self.live_view = None
+            self.conversation.show_records(records)
+            if self.session is not None:
+                preload = getattr(self.session.engine, "preload", None)
+                if preload is not None and records:
+                    run_in_background(lambda: None)  # the engine loads the cache itself
+
+        def failed(exc: BaseException) -> None:
+            self.show_problem(
+                getattr(exc, "message", None) or f"Could not open the notebook: {exc}"
+            )
+
+        run_in_background(load, show, failed, name="ii-open-notebook")
+
+    def _notebook_deleted(self, notebook_id: str) -> None:
+        if notebook_id == self.notebook_id:
+            self.new_notebook()
+
+    def open_reader(self, page: dict[str, Any]) -> None:
+        from ii_desktop.ui.reader import ReaderDialog
+
+        if page.get("text") or page.get("markdown"):
+            ReaderDialog(page, self).open()
+            return
+        url, paths = str(page.get("url") or ""), self._paths
+
+        def load() -> Any:
+            from ii_desktop.notebooks import NotebookStore
+
+            with NotebookStore.open(paths) as store:
+                return store.page(url)
+
+        def show(saved: Any) -> None:
+            if saved is None:
+                page["text"] = "This page was only seen in search results; it was never read."
+            else:
+                page.update(text=saved.model_text or saved.full_text, markdown=saved.markdown)
+                page["title"] = saved.title or page.get("title")
+            ReaderDialog(page, self).open()
+
+        run_in_background(
+            load, show, lambda exc: self.show_problem(f"Could not read the page: {exc}")
+        )
+
+    # --- drops and files ----------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        mime = event.mimeData()
+        if mime.hasUrls() or "http" in mime.text():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        mime = event.mimeData()
+        web, files = urls_from_drop(list(mime.urls()), mime.text())
+        event.acceptProposedAction()
+        self.open_dropped(web, files)
+
+    def open_dropped(self, web: list[str], files: list[Path]) -> None:
+        """A dropped page or file: check it (a summarise-and-verify run for now)."""
+        if web:
+            self.check_page(web[0])
+        elif files:
+            self.check_file(files[0])
+
+    def check_page(self, url: str) -> None:
+        self.new_notebook()
+        self.ask(check_question(url))
+
+    def check_file(self, path: Path) -> None:
+        suffix = path.suffix.lower()
+        if suffix not in (".html", ".htm", ".pdf", ".txt", ".md"):
+            self.show_problem(
+                f"{path.name}: only web pages, HTML, PDF and text files can be checked."
+            )
+            return
+
+        def read() -> str:
+            body = path.read_bytes()[: 15 * 1024 * 1024]
+            if suffix == ".pdf":
+                from ii_desktop.tools.reader_pdf import read_pdf
+
+                return read_pdf(body).text
+            if suffix in (".html", ".htm"):
+                from ii_desktop.tools.reader import read_html
+
+                article = read_html(body)
+                return f"{article.title}\n\n{article.text}".strip()
+            return body.decode("utf-8", "replace")
+
+        def ask(text: str) -> None:
+            text = text.strip()[:8000]
+            if not text:
+                self.show_problem(f"{path.name} has no readable text.")
+                return
+            self.new_notebook()
+            self.ask(
+                f"Summarise this document ({path.name}) and check its main factual claims "
+                f"against independent sources on the web. Cite the pages you read.\n\n{text}"
+            )
+
+        run_in_background(
+            read, ask, lambda exc: self.show_problem(f"Could not read {path.name}: {exc}")
+        )
+
+    # --- messages -------------------------------------------------------------------
+
+    def show_problem(self, message: str, rich: bool = False) -> None:
+        text = message if rich else html.escape(message)
+        self.banner.setText(f"{text} &nbsp; <a href='dismiss'>Dismiss</a>")
+        self.banner.show()
+
+    def hide_problem(self) -> None:
+        self.banner.hide()
+
+    def _banner_link(self, link: str) -> None:
+        if link == "settings":
+            self.open_settings()
+        self.hide_problem()
+
+    def _copy_last_answer(self) -> None:
+        if self.conversation.views:
+            self.conversation.views[-1].copy_answer()
+
+    def _toggle_sidebar(self) -> None:
+        self.sidebar.setVisible(not self.sidebar.isVisible())
+        self.sidebar_action.setChecked(self.sidebar.isVisible())
+
+    def _zoom(self) -> None:
+        if self.isMaximized():
+            self.showNormal()
+        else:
+            self.showMaximized()
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"About {APP_NAME}",
+            "A private research assistant around the open model II-Search-4B. It searches "
+            "the web, reads pages and answers with numbered sources; notebooks stay on "
+            "this computer.",
+        )
+
+    # --- state ------------------------------------------------------------------------
+
     def _window_state(self) -> QSettings:
         path = self._paths.data_dir / WINDOW_STATE_FILE
         return QSettings(str(path), QSettings.Format.IniFormat)
 
-    def _restore_geometry(self) -> None:
-        geometry = self._window_state().value(GEOMETRY_KEY)
+    def _restore_state(self) -> None:
+        state = self._window_state()
+        geometry = state.value(GEOMETRY_KEY)
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(default_size(self.screen().availableGeometry().size()))
+        splitter = state.value(SPLITTER_KEY)
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        last = state.value(NOTEBOOK_KEY)
+        self.sidebar.refresh(select_id=str(last) if last else None)
+        if last and configured(self.settings):
+            QTimer.singleShot(0, lambda: self.open_notebook(str(last)))
 
-    def _save_geometry(self) -> None:
+    def _save_state(self) -> None:
         state = self._window_state()
         state.setValue(GEOMETRY_KEY, self.saveGeometry())
+        state.setValue(SPLITTER_KEY, self.splitter.saveState())
+        state.setValue(NOTEBOOK_KEY, self.notebook_id or "")
         state.sync()
         if state.status() != QSettings.Status.NoError:
-            log.warning("Could not save the window size to %s", state.fileName())
+            log.warning("Could not save the window state to %s", state.fileName())
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._save_geometry()
+        running = self.active is not None and not self.active.done()
+        if running and not self._closing:
+            answer = QMessageBox.question(
+                self,
+                "Stop the research?",
+                "A question is still being researched. Stop it and close? What was found so "
+                "far is kept in the notebook.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        self._closing = True
+        self._save_state()
+        if self.active is not None:
+            self.active.cancel()
+            self.active.wait(CLOSE_WAIT_MS / 1000)
+        if self.session is not None:
+            self.session.close()
+            self.session = None
         super().closeEvent(event)
+
+
+def _replace(settings: Any, **changes: Any) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(settings, **changes)
+
+
+def _extra(settings: Settings) -> dict[str, Any]:
+    """Sections of Settings beyond engine, tools, server and ui, carried over as they are."""
+    import dataclasses
+
+    known = {"engine", "tools", "server", "ui"}
+    return {
+        f.name: getattr(settings, f.name)
+        for f in dataclasses.fields(settings)
+        if f.name not in known
+    }

@@ -1,0 +1,158 @@
+"""Text views that grow with their content, and Markdown rendered while it streams.
+
+``MarkdownStream`` renders an answer that arrives in pieces without ever re-rendering
+the whole of it: text up to the last finished block (a blank line outside a code
+fence) is converted once and stays; only the unfinished tail is replaced on each
+update. Updates are coalesced by the caller (every 40 ms), so the cost per update is
+the size of the tail, not of the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QTextCursor, QTextDocument, QTextOption
+from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
+
+MARKDOWN = (
+    QTextDocument.MarkdownFeature.MarkdownDialectGitHub
+    | QTextDocument.MarkdownFeature.MarkdownNoHTML  # a page must not inject markup
+)
+
+
+class GrowingBrowser(QTextBrowser):
+    """A read-only text view as tall as its document, for use inside a scroll area."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setOpenLinks(False)
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.document().setDocumentMargin(0)
+        self.document().documentLayout().documentSizeChanged.connect(self._fit)
+        self._height = 0
+
+    def _fit(self, size: object = None) -> None:
+        height = int(self.document().size().height()) + 6
+        if height != self._height:
+            self._height = height
+            self.setFixedHeight(height)
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)  # type: ignore[arg-type]
+        self.document().setTextWidth(self.viewport().width())
+        self._fit()
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), max(self._height, 8))
+
+
+def split_finished(text: str) -> int:
+    """Where the finished blocks of ``text`` end: after the last blank line that is not
+    inside a code fence (0 when no block is finished yet)."""
+    end = 0
+    in_fence = False
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            in_fence = not in_fence
+        pos += len(line)
+        if not in_fence and not stripped and line.endswith("\n") and pos < len(text):
+            end = pos
+    return end
+
+
+class MarkdownStream:
+    """Appends streamed Markdown to a ``QTextBrowser``; see the module docstring.
+
+    ``transform`` rewrites Markdown before it is rendered (citation links)."""
+
+    def __init__(
+        self, view: QTextBrowser, transform: Callable[[str], str] = lambda text: text
+    ) -> None:
+        self.view = view
+        self.transform = transform
+        self.text = ""
+        self._rendered = ""  # text of the committed blocks
+        self._tail_start = 0  # document position where the tail begins
+        self._tail = ""
+
+    def set_text(self, text: str) -> None:
+        """Show ``text`` (which usually extends what is shown) with as little work as
+        possible: committed blocks are kept when ``text`` still starts with them."""
+        if not text.startswith(self._rendered):
+            self.reset()
+        self.text = text
+        self._update()
+
+    def append(self, piece: str) -> None:
+        self.set_text(self.text + piece)
+
+    def reset(self) -> None:
+        self.view.document().clear()
+        self.text = self._rendered = self._tail = ""
+        self._tail_start = 0
+
+    def render_all(self) -> None:
+        """Render the whole text once more (the answer is final, or the sources changed)."""
+        doc = self.view.document()
+        doc.setMarkdown(self.transform(self.text), MARKDOWN)
+        self._rendered = self.text
+        self._tail = ""
+        self._tail_start = self._end()
+
+    def _end(self) -> int:
+        return max(0, self.view.document().characterCount() - 1)
+
+    def _update(self) -> None:
+        cut = split_finished(self.text)
+        cursor = QTextCursor(self.view.document())
+        cursor.beginEditBlock()
+        try:
+            if cut > len(self._rendered):
+                self._replace_tail(cursor, self.text[len(self._rendered) : cut])
+                self._rendered = self.text[:cut]
+                self._tail_start = self._end()
+                self._tail = ""
+            tail = self.text[len(self._rendered) :]
+            if tail != self._tail:
+                self._replace_tail(cursor, tail)
+                self._tail = tail
+        finally:
+            cursor.endEditBlock()
+
+    def _replace_tail(self, cursor: QTextCursor, markdown: str) -> None:
+        cursor.setPosition(self._tail_start)
+        cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
+        cursor.removeSelectedText()
+        if markdown.strip():
+            if self._tail_start > 0:
+                cursor.insertBlock()
+            cursor.insertMarkdown(self.transform(markdown.strip("\n")), MARKDOWN)
+
+
+class PlainStream:
+    """Appends plain text (reasoning) at the end of a document: no Markdown, no reflow."""
+
+    def __init__(self, view: QTextBrowser) -> None:
+        self.view = view
+        self.text = ""
+
+    def append(self, piece: str) -> None:
+        if not self.text:
+            piece = piece.lstrip("\n")
+        if not piece:
+            return
+        self.text += piece
+        cursor = QTextCursor(self.view.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertText(piece)
+
+    def set_text(self, text: str) -> None:
+        self.text = text.strip("\n")
+        self.view.setPlainText(self.text)
