@@ -25,6 +25,16 @@ def register(commands: Any) -> None:
     engine.add_argument("--json", action="store_true", help="print one JSON object")
     engine.set_defaults(handler=_engine)
     bench_reader_cmd.register(sub)
+    ui = sub.add_parser(
+        "ui",
+        help="stalls and render cost of the window while a long answer streams",
+        description="Streams a scripted 20,000-token research run through the real window "
+        "offscreen and reports GUI-thread stalls and render cost per 1,000 tokens beside a "
+        "naive baseline, the time to the first painted window, and the time to open a "
+        "notebook of 200 runs.",
+    )
+    ui.add_argument("--json", action="store_true", help="print one JSON object")
+    ui.set_defaults(handler=_ui)
 
 
 def _engine(args: argparse.Namespace) -> int:
@@ -38,4 +48,16 @@ def _engine(args: argparse.Namespace) -> int:
     else:
         for key, value in result.items():
             print(f"{key:28} {value}")
+    return 0
+
+
+def _ui(args: argparse.Namespace) -> int:
+    from ii_desktop.ui.bench import run_ui_bench
+
+    result = run_ui_bench()
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:32} {value}")
     return 0

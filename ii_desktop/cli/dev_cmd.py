@@ -1,4 +1,4 @@
-"""``ii-desktop dev``: developer tools (the tiny offline model)."""
+"""``ii-desktop dev``: developer tools (the tiny offline model, screenshots)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,18 @@ def register(commands: Any) -> None:
     tiny.add_argument("--layers", type=int, default=2, help="number of layers")
     tiny.add_argument("--seed", type=int, default=0, help="random seed for weights and tokenizer")
     tiny.set_defaults(handler=_tiny_model)
+    shot = sub.add_parser(
+        "screenshot",
+        help="render the window offscreen to a PNG",
+        description="Render the window offscreen after a scripted research run, on the "
+        "first-run screen, or with the settings open, and save it as a PNG.",
+    )
+    shot.add_argument("out", help="PNG file to write")
+    shot.add_argument(
+        "--scenario", choices=["research", "first-run", "settings"], default="research"
+    )
+    shot.add_argument("--dark", action="store_true", help="the dark appearance")
+    shot.set_defaults(handler=_screenshot)
 
 
 def _tiny_model(args: argparse.Namespace) -> int:
@@ -29,4 +41,14 @@ def _tiny_model(args: argparse.Namespace) -> int:
     spec = TinyModelSpec(hidden=args.hidden, layers=args.layers, seed=args.seed)
     out = build_tiny_model(args.dir, spec)
     print(f"Tiny model written to {out}")
+    return 0
+
+
+def _screenshot(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ii_desktop.ui.screenshot import render
+
+    out = render(Path(args.out), args.scenario, dark=args.dark)
+    print(f"Screenshot written to {out}")
     return 0

@@ -160,6 +160,30 @@ class UiSettings:
     fold_reasoning: bool = True
 
 
+@dataclass(frozen=True)
+class SamplingSettings:
+    """How the model samples each turn; defaults are the model card's. ``temperature``
+    0 is greedy, ``top_k`` 0 turns top-k off."""
+
+    temperature: float = DEFAULT_TEMPERATURE
+    top_p: float = DEFAULT_TOP_P
+    top_k: int = DEFAULT_TOP_K
+    repetition_penalty: float = DEFAULT_REPETITION_PENALTY
+    max_tokens: int = DEFAULT_MAX_TOKENS
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.temperature <= 2:
+            raise ConfigError("The temperature must be between 0 and 2.")
+        if not 0 < self.top_p <= 1:
+            raise ConfigError("Top-p must be more than 0 and at most 1.")
+        if self.top_k < 0:
+            raise ConfigError("Top-k must be 0 (off) or more.")
+        if not 0 < self.repetition_penalty <= 2:
+            raise ConfigError("The repetition penalty must be more than 0 and at most 2.")
+        if not 1 <= self.max_tokens <= LONG_CONTEXT_MAX:
+            raise ConfigError(f"The tokens per turn must be between 1 and {LONG_CONTEXT_MAX:,}.")
+
+
 def _section(data: dict[str, Any], name: str, cls: Any) -> Any:
     section = data.get(name, {})
     if not isinstance(section, dict):
@@ -177,6 +201,7 @@ class Settings:
     tools: ToolSettings = field(default_factory=ToolSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
     ui: UiSettings = field(default_factory=UiSettings)
+    sampling: SamplingSettings = field(default_factory=SamplingSettings)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -184,6 +209,7 @@ class Settings:
             "tools": dataclasses.asdict(self.tools),
             "server": dataclasses.asdict(self.server),
             "ui": dataclasses.asdict(self.ui),
+            "sampling": dataclasses.asdict(self.sampling),
         }
 
     @classmethod
@@ -193,6 +219,7 @@ class Settings:
             tools=_section(data, "tools", ToolSettings),
             server=_section(data, "server", ServerSettings),
             ui=_section(data, "ui", UiSettings),
+            sampling=_section(data, "sampling", SamplingSettings),
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -9,7 +10,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -20,6 +21,7 @@ from ii_desktop.ui.main_window import MainWindow
 # so a timer hands control back to the interpreter often enough for Ctrl-C to land.
 SIGNAL_POLL_MS = 200
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+EXIT_AFTER_PAINT_ENV = "II_DESKTOP_EXIT_AFTER_PAINT"  # bench ui: launch time, then quit
 APP_ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "ii-desktop.svg"
 
 
@@ -42,6 +44,8 @@ def run_app(paths: AppPaths, argv: Sequence[str] | None = None) -> int:
 
     window = MainWindow(paths)
     window.show()
+    if os.environ.get(EXIT_AFTER_PAINT_ENV):
+        _report_first_paint(window, app)
 
     def stop() -> None:
         window.close()  # saves the window geometry
@@ -70,3 +74,27 @@ def _install_stop_handlers(stop: Callable[[], None]) -> dict[int, Any]:
         QTimer.singleShot(0, stop)
 
     return {signum: signal.signal(signum, on_signal) for signum in STOP_SIGNALS}
+
+
+class _FirstPaint(QObject):
+    def __init__(self, app: QApplication) -> None:
+        super().__init__()
+        self.app = app
+        self.done = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if not self.done and event.type() == QEvent.Type.Paint:
+            self.done = True
+            print("first-paint", flush=True)
+            QTimer.singleShot(0, self.app.quit)
+        return False
+
+
+def _report_first_paint(window: QObject, app: QApplication) -> None:
+    """Print ``first-paint`` when the window first paints, then quit (``bench ui``)."""
+    watcher = _FirstPaint(app)
+    window.installEventFilter(watcher)
+    _watchers.append(watcher)
+
+
+_watchers: list[_FirstPaint] = []

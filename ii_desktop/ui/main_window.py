@@ -661,6 +661,10 @@ class MainWindow(QMainWindow):
             self.open_settings()
         self.hide_problem()
 
+    def sidebar_has_items(self) -> bool:
+        count = getattr(getattr(self.sidebar, "list", None), "count", None)
+        return bool(count()) if callable(count) else True
+
     def _copy_last_answer(self) -> None:
         if self.conversation.views:
             self.conversation.views[-1].copy_answer()

@@ -11,7 +11,7 @@ import time
 import pytest
 from PySide6.QtCore import QSize
 
-from ii_desktop.core.settings import EngineSettings, Settings, app_paths, save_settings
+from ii_desktop.core.settings import app_paths
 from ii_desktop.ui.main_window import DEFAULT_SIZE, MainWindow, default_size
 
 pytestmark = pytest.mark.gui
@@ -35,42 +35,6 @@ def test_window_shows_with_title_and_default_size(qtbot):
 def test_default_size_shrinks_only_for_small_screens():
     assert default_size(QSize(2560, 1440)) == DEFAULT_SIZE
     assert default_size(QSize(1000, 700)) == QSize(900, 630)
-
-
-def test_no_model_disables_the_question_box(qtbot, data_dir):
-    window = open_window(qtbot)
-    assert not window.question_input.isEnabled()
-    assert not window.ask_button.isEnabled()
-    assert window.question_input.placeholderText() == "Ask a research question…"
-    assert "No model chosen yet" in window.state_view.toPlainText()
-    assert str(data_dir) in window.data_dir_label.text()
-    assert window.statusBar().currentMessage() == "No model chosen"
-
-
-def test_chosen_model_is_shown_and_questions_are_asked(qtbot, tmp_path):
-    model = tmp_path / "II-Search-4B"
-    model.mkdir()
-    save_settings(app_paths(), Settings(engine=EngineSettings(model_path=str(model))))
-
-    window = open_window(qtbot)
-    text = window.state_view.toPlainText()
-    assert str(model) in text
-    assert "No model chosen" not in text
-    assert window.question_input.isEnabled()
-    assert window.ask_button.isEnabled()
-
-    window.question_input.setText("  Who discovered penicillin?  ")
-    with qtbot.waitSignal(window.question_asked) as asked:
-        window.ask_button.click()
-    assert asked.args == ["Who discovered penicillin?"]
-
-
-def test_blank_question_is_not_asked(qtbot):
-    save_settings(app_paths(), Settings(engine=EngineSettings(model_path="/models/any")))
-    window = open_window(qtbot)
-    window.question_input.setText("   ")
-    with qtbot.assertNotEmitted(window.question_asked):
-        window.ask_button.click()
 
 
 def test_geometry_is_saved_on_close_and_restored(qtbot, data_dir):

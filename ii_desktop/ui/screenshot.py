@@ -1,0 +1,107 @@
+"""``ii-desktop dev screenshot OUT.png --scenario research|first-run|settings [--dark]``.
+
+Renders the window offscreen and saves a PNG. ``research`` plays a scripted run (a
+search and a page read against a server on 127.0.0.1, reasoning, a cited answer)
+through the real window, so the picture is what a user sees after asking.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QApplication
+
+from ii_desktop.core.settings import AppPaths, EngineSettings, Settings, ToolSettings, save_settings
+from ii_desktop.engine.replay import ReplayEngine
+from ii_desktop.ui import theme
+
+SCENARIOS = ("research", "first-run", "settings")
+SIZE = (1180, 780)
+
+
+def _turns(site: str) -> list[str]:
+    page = f"{site}/seine"
+    return [
+        "<think>\nThe user wants the Seine's length and source. I'll search first, then read "
+        "the most authoritative page.\n</think>\n\n"
+        '<tool_call>\n{"name": "web_search", "arguments": {"query": "Seine river length source"}}'
+        "\n</tool_call>",
+        "<think>\nThe first result is an atlas page; read it before answering.\n</think>\n\n"
+        '<tool_call>\n{"name": "web_visit", "arguments": {"url": "' + page + '"}}\n</tool_call>',
+        "<think>\nThe page gives 777 km and the source on the Langres plateau. That answers "
+        "both parts.\n</think>\n\n"
+        f"The **Seine** is about **777 km** long [{page}]. It rises at *Source-Seine* on the "
+        "Langres plateau in Burgundy and flows north-west through Troyes, Paris and Rouen to "
+        f"the English Channel at Le Havre [{page}].\n\n"
+        "- **Length:** 777 km\n- **Source:** Source-Seine, Côte-d'Or\n"
+        "- **Mouth:** the English Channel, at Le Havre\n",
+    ]
+
+
+def _wait(app: QApplication, done: Any, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not done() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.005)
+
+
+def render(out: Path, scenario: str, dark: bool = False) -> Path:
+    """Render ``scenario`` to ``out`` (PNG); returns the path."""
+    from ii_desktop.ui.bench import _Site
+    from ii_desktop.ui.main_window import MainWindow
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    theme.force_scheme(dark)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    site = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = AppPaths(Path(tmp)).ensure()
+            if scenario != "first-run":
+                tools = ToolSettings(
+                    search_providers=("searxng",),
+                    provider_urls={"searxng": site},
+                    allow_hosts=(site.split("//", 1)[1],),
+                )
+                model = EngineSettings(model_path="II-Search-4B-4bit")
+                save_settings(paths, Settings(engine=model, tools=tools))
+            turns = _turns(site)
+            window = MainWindow(paths, engine_factory=lambda s, p: (ReplayEngine(turns), None))
+            window.resize(*SIZE)
+            window.show()
+            target: Any = window
+            if scenario == "research":
+                _wait(app, lambda: window.session is not None)
+                finished: list[Any] = []
+                window.run_finished.connect(finished.append)
+                window.ask("How long is the Seine, and where does it rise?")
+                _wait(app, lambda: bool(finished))
+                _wait(app, lambda: window.sidebar_has_items(), 10)
+                window.engine_label.setText("II-Search-4B-4bit · 4bit-g64 · 40,960 tokens")
+            elif scenario == "settings":
+                from ii_desktop.ui.settings_dialog import SettingsDialog
+
+                dialog = SettingsDialog(paths, window.settings, window)
+                dialog.show()
+                target = dialog
+            for _ in range(20):
+                app.processEvents()
+                time.sleep(0.01)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            if not target.grab().save(str(out)):
+                raise OSError(f"Could not write {out}")
+            window._closing = True
+            window.close()
+    finally:
+        server.shutdown()
+        theme.force_scheme(None)
+    return out

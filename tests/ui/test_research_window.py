@@ -1,0 +1,297 @@
+"""The research window end to end: a replayed run through real tools, views and notebook."""
+
+from __future__ import annotations
+
+import json
+import plistlib
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from ii_desktop.agent.events import Answer, Reasoning, RunFinished, ToolResult
+from ii_desktop.core.settings import (
+    EngineSettings,
+    Settings,
+    ToolSettings,
+    app_paths,
+    save_settings,
+)
+from ii_desktop.engine.replay import ReplayEngine
+from ii_desktop.notebooks import NotebookStore
+from ii_desktop.ui import theme
+from ii_desktop.ui.main_window import MainWindow, check_question, read_webloc, urls_from_drop
+from tests.helpers.fake_search_servers import FakeSearchServer
+from tests.helpers.page_server import PageServer
+
+pytestmark = pytest.mark.gui
+
+ARTICLE = (
+    b"<html><head><title>The Seine</title></head><body><article>"
+    + b"<p>The Seine is a 777 km long river in northern France. It rises at Source-Seine "
+    b"on the Langres plateau and flows through Paris to the English Channel.</p>"
+    * 4
+    + b"</article></body></html>"
+)
+
+
+def tool_call(name: str, **arguments) -> str:
+    return f"<tool_call>\n{json.dumps({'name': name, 'arguments': arguments})}\n</tool_call>"
+
+
+def turns(url: str, answer: str = "") -> list[str]:
+    return [
+        "<think>\nFind the river first.\n</think>\n\n" + tool_call("web_search", query="Seine"),
+        "<think>\nRead the atlas page.\n</think>\n\n" + tool_call("web_visit", url=url),
+        "<think>\nThe page says 777 km.\n</think>\n\n"
+        + (answer or f"The Seine is **777 km** long [{url}].\n\n- It flows through Paris.\n"),
+    ]
+
+
+@pytest.fixture(autouse=True)
+def never_block_on_close(monkeypatch):
+    """A window closed at teardown mid-run must not wait on a modal question."""
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+
+
+@pytest.fixture
+def servers():
+    pages = PageServer()
+    pages.page("/seine", ARTICLE)
+    search = FakeSearchServer("searxng")
+    yield pages, search
+    pages.close()
+    search.close()
+
+
+def make_window(qtbot, servers, script, delay=0.0, engines=None):
+    pages, search = servers
+    tools = ToolSettings(
+        search_providers=("searxng",),
+        provider_urls={"searxng": search.url},
+        allow_hosts=(pages.host,),
+    )
+    save_settings(app_paths(), Settings(engine=EngineSettings(model_path="replay"), tools=tools))
+    made = engines if engines is not None else []
+
+    def factory(settings, paths):
+        engine = ReplayEngine(list(script), delay=delay)
+        made.append(engine)
+        return engine, None
+
+    window = MainWindow(app_paths(), engine_factory=factory)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.session is not None, timeout=10000)
+    return window, made
+
+
+def ask_and_wait(qtbot, window, question, mode="normal"):
+    with qtbot.waitSignal(window.run_finished, timeout=30000) as done:
+        window.ask(question, mode)
+    return done.args[0]
+
+
+def test_a_replayed_run_reaches_every_view_and_the_notebook(qtbot, servers):
+    pages, _ = servers
+    url = pages.url("/seine")
+    window, _ = make_window(qtbot, servers, turns(url))
+    seen = []
+    window.run_event.connect(seen.append)
+    active = ask_and_wait(qtbot, window, "How long is the Seine?")
+    assert active.finished.reason == "answered"
+    view = window.conversation.views[-1]
+    # reasoning streamed as plain text, never the raw tags
+    assert "Read the atlas page." in view.reasoning.text
+    assert "<think>" not in view.reasoning.text and "<tool_call>" not in view.answer.text
+    # folded once the answer started (the default preference)
+    assert not view.thinking_button.isChecked() and view.reasoning_view.isHidden()
+    # the tool timeline: one search, one visit, both ok
+    rows = list(view._rows.values())
+    assert [r.name for r in rows] == ["web_search", "web_visit"]
+    assert all(r.state == "ok" for r in rows)
+    assert "10 results from searxng" in rows[0].detail or "results from searxng" in rows[0].detail
+    assert "The Seine" in rows[1].detail
+    # the answer as Markdown, its citation a numbered link to a read source
+    doc = view.answer_view.document()
+    assert "777 km" in doc.toPlainText()
+    assert "[" + str(next(n for n, s in view._sources.items() if s.url == url)) + "]" in (
+        doc.toPlainText()
+    )
+    assert "cite:" in view.answer_view.toHtml()
+    assert "read" in view.sources_label.text() and "The Seine" in view.sources_label.text()
+    assert "tokens" in view.stats_label.text()
+    assert any(isinstance(e, Reasoning) for e in seen) and any(isinstance(e, Answer) for e in seen)
+    assert any(isinstance(e, ToolResult) for e in seen)
+    # the notebook holds the run
+    with NotebookStore.open(app_paths()) as store:
+        (record,) = store.runs(active.notebook_id)
+    assert record.status == "answered" and "777 km" in record.answer
+    assert window.notebook_id == active.notebook_id
+
+
+def test_a_citation_click_reveals_its_source(qtbot, servers):
+    pages, _ = servers
+    url = pages.url("/seine")
+    window, _ = make_window(qtbot, servers, turns(url))
+    ask_and_wait(qtbot, window, "How long is the Seine?")
+    view = window.conversation.views[-1]
+    n = next(n for n, s in view._sources.items() if s.url == url)
+    view._link_clicked(QUrl(f"cite:{n}"))
+    assert view._highlighted == n
+    assert theme.colors().highlight in view.sources_label.text()
+
+
+def test_stop_mid_stream_keeps_what_streamed(qtbot, servers):
+    pages, _ = servers
+    long_answer = "The Seine is long. " * 400
+    window, _ = make_window(qtbot, servers, turns(pages.url("/seine"), long_answer), delay=0.01)
+    with qtbot.waitSignal(window.run_finished, timeout=30000) as done:
+        window.ask("How long is the Seine?")
+        qtbot.waitUntil(
+            lambda: window.live_view is not None and bool(window.live_view.answer.text),
+            timeout=20000,
+        )
+        assert window.composer.send_button.text() == "Stop"
+        window.stop()
+    active = done.args[0]
+    assert active.finished.reason == "cancelled"
+    view = window.conversation.views[-1]
+    assert "Stopped" in view.status_label.text()
+    assert window.composer.send_button.text() == "Ask"
+    with NotebookStore.open(app_paths()) as store:
+        (record,) = store.runs(active.notebook_id)
+    assert record.status == "cancelled"
+    assert record.answer and record.answer in long_answer
+
+
+def test_a_follow_up_continues_the_notebooks_conversation(qtbot, servers):
+    pages, _ = servers
+    url = pages.url("/seine")
+    script = [*turns(url), "<think>\nFrom before.\n</think>\n\nIt rises on the Langres plateau."]
+    window, engines = make_window(qtbot, servers, script)
+    first = ask_and_wait(qtbot, window, "How long is the Seine?")
+    second = ask_and_wait(qtbot, window, "Where does it rise?")
+    assert second.notebook_id == first.notebook_id
+    request = engines[0].requests[-1]
+    contents = [m["content"] for m in request.messages]
+    assert any("How long is the Seine?" in c for c in contents)  # the earlier question rides along
+    assert request.conversation_id == engines[0].requests[0].conversation_id
+    assert len(window.conversation.views) == 2
+    with NotebookStore.open(app_paths()) as store:
+        assert len(store.runs(first.notebook_id)) == 2
+
+
+def test_reopening_a_notebook_draws_its_runs_from_the_store(qtbot, servers):
+    pages, _ = servers
+    window, _ = make_window(qtbot, servers, turns(pages.url("/seine")))
+    active = ask_and_wait(qtbot, window, "How long is the Seine?")
+    window.new_notebook()
+    assert not window.conversation.views
+    window.open_notebook(active.notebook_id)
+    qtbot.waitUntil(lambda: len(window.conversation.views) == 1, timeout=10000)
+    view = window.conversation.views[0]
+    assert "777 km" in view.answer_view.document().toPlainText()
+    assert [r.name for r in view._rows.values()] == ["web_search", "web_visit"]
+    assert view.reasoning.text
+
+
+def test_url_and_webloc_drops_start_a_check(qtbot, servers, tmp_path):
+    webloc = tmp_path / "Seine.webloc"
+    webloc.write_bytes(plistlib.dumps({"URL": "https://en.wikipedia.org/wiki/Seine"}))
+    assert read_webloc(webloc) == "https://en.wikipedia.org/wiki/Seine"
+    (tmp_path / "bad.webloc").write_bytes(b"not a plist")
+    assert read_webloc(tmp_path / "bad.webloc") is None
+    web, files = urls_from_drop([QUrl.fromLocalFile(str(webloc))], "")
+    assert web == ["https://en.wikipedia.org/wiki/Seine"] and files == []
+    web, _ = urls_from_drop([], "see https://example.org/a page")
+    assert web == ["https://example.org/a"]
+
+    pages, _ = servers
+    window, engines = make_window(qtbot, servers, turns(pages.url("/seine")))
+    mime = QMimeData()
+    mime.setUrls([QUrl("https://example.org/report")])
+    drop = QDropEvent(
+        QPointF(100, 100),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    with qtbot.waitSignal(window.run_finished, timeout=30000):
+        window.dropEvent(drop)
+    asked = engines[0].requests[0].messages[-1]["content"]
+    assert asked == check_question("https://example.org/report")
+
+
+def test_without_a_model_the_first_run_screen_shows(qtbot):
+    window = MainWindow(app_paths())
+    qtbot.addWidget(window)
+    window.show()
+    assert window.pages.currentWidget() is window.first_run
+    assert window.statusBar().currentMessage() == "No model chosen"
+
+
+def test_an_engine_that_fails_to_load_says_so_in_the_window(qtbot, tmp_path):
+    missing = tmp_path / "no-such-model"
+    save_settings(app_paths(), Settings(engine=EngineSettings(model_path=str(missing))))
+    window = MainWindow(app_paths())
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=20000)
+    assert "not found" in window.banner.text().lower()
+    assert window.session is None
+    window.ask("Anything?")
+    assert window.conversation.views == []  # nothing started, the message stays
+
+
+def test_the_theme_switch_restyles_the_window(qtbot, servers):
+    pages, _ = servers
+    window, _ = make_window(qtbot, servers, turns(pages.url("/seine")))
+    ask_and_wait(qtbot, window, "How long is the Seine?")
+    try:
+        theme.force_scheme(True)
+        window.apply_theme()
+        assert theme.DARK.window in window.styleSheet()
+        view = window.conversation.views[-1]
+        assert theme.DARK.muted in view.sources_label.text()
+        theme.force_scheme(False)
+        window.apply_theme()
+        assert theme.LIGHT.window in window.styleSheet()
+    finally:
+        theme.force_scheme(None)
+
+
+def test_closing_mid_run_asks_then_cancels_and_keeps_the_run(qtbot, servers, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    pages, _ = servers
+    long_answer = "The Seine is long. " * 400
+    window, _ = make_window(qtbot, servers, turns(pages.url("/seine"), long_answer), delay=0.01)
+    window.ask("How long is the Seine?")
+    qtbot.waitUntil(lambda: bool(window.live_view.answer.text), timeout=20000)
+    asked = []
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.No
+    )
+    window.close()
+    assert asked and window.isVisible()  # said no: still open, still running
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    active = window.active
+    window.close()
+    assert not window.isVisible()
+    assert active.done() and active.finished.reason == "cancelled"
+    with NotebookStore.open(app_paths()) as store:
+        (record,) = store.runs(active.notebook_id)
+    assert record.status == "cancelled" and record.answer
+
+
+def test_run_finished_event_is_shown_even_after_a_failure(qtbot, servers):
+    window, _ = make_window(qtbot, servers, [])  # the replay has no turns: the run errors
+    active = ask_and_wait(qtbot, window, "Anything?")
+    assert active.finished.reason == "error"
+    view = window.conversation.views[-1]
+    assert "failed" in view.status_label.text()
+    assert isinstance(view.finished, RunFinished)
