@@ -53,7 +53,9 @@ class Composer(QFrame):
         self.edit.send.connect(self._send)
         layout.addWidget(self.edit)
         row = QHBoxLayout()
-        self.mode = QComboBox()
+        from ii_desktop.ui.settings_dialog import ComboBox
+
+        self.mode: QComboBox = ComboBox()
         self.mode.setAccessibleName("Answer mode")
         for key, label in MODES:
             self.mode.addItem(label, key)

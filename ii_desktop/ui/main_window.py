@@ -321,6 +321,7 @@ class MainWindow(QMainWindow):
         return action
 
     def apply_theme(self) -> None:
+        theme.apply_link_color(self)
         self.setStyleSheet(theme.stylesheet())
         self.conversation.restyle()
 

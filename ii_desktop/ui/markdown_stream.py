@@ -37,7 +37,8 @@ class GrowingBrowser(QTextBrowser):
         self._height = 0
 
     def _fit(self, size: object = None) -> None:
-        height = int(self.document().size().height()) + 6
+        margins = self.contentsMargins()
+        height = int(self.document().size().height()) + margins.top() + margins.bottom() + 4
         if height != self._height:
             self._height = height
             self.setFixedHeight(height)

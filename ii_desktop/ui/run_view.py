@@ -195,6 +195,7 @@ class RunView(QFrame):
         self.answer_view.setAccessibleName("Answer")
         self.answer_view.anchorClicked.connect(self._link_clicked)
         self.answer = MarkdownStream(self.answer_view, self._link_citations)
+        theme.apply_link_color(self.answer_view)
         self.answer_view.hide()
         layout.addWidget(self.answer_view)
 
@@ -350,11 +351,13 @@ class RunView(QFrame):
         elif event.name == "web_search":
             results = data.get("results") or []
             provider = data.get("provider") or "search"
-            detail = f"{len(results)} results from {provider}"
+            detail = f"{_plural(len(results), 'result', 'results')} from {provider}"
         elif event.name == "web_visit":
             url = str(data.get("final_url") or data.get("url") or row.target)
             title = str(data.get("title") or "")
-            detail = f"{title} · {domain(url)}" if title else domain(url)
+            detail = domain(url)
+            if title:
+                row.target = title
             self._pages[url] = {
                 "url": url,
                 "title": title,
@@ -544,6 +547,7 @@ class RunView(QFrame):
 
     def restyle(self) -> None:
         """Colours changed (light/dark): redraw what carries inline colours."""
+        theme.apply_link_color(self.answer_view)
         for row in self._rows.values():
             row.render()
         self._render_sources()

@@ -72,10 +72,17 @@ def render(out: Path, scenario: str, dark: bool = False) -> Path:
                     provider_urls={"searxng": site},
                     allow_hosts=(site.split("//", 1)[1],),
                 )
-                model = EngineSettings(model_path="II-Search-4B-4bit")
+                from ii_desktop.engine.tiny_model import build_tiny_model
+
+                # a real (tiny) model folder, so Settings can show its memory needs
+                folder = build_tiny_model(Path(tmp) / "models" / "II-Search-4B-4bit")
+                model = EngineSettings(model_path=str(folder))
                 save_settings(paths, Settings(engine=model, tools=tools))
             turns = _turns(site)
-            window = MainWindow(paths, engine_factory=lambda s, p: (ReplayEngine(turns), None))
+            # paced like a local model (about 400 tokens/s), so the figures look real
+            window = MainWindow(
+                paths, engine_factory=lambda s, p: (ReplayEngine(turns, delay=0.004), None)
+            )
             window.resize(*SIZE)
             window.show()
             target: Any = window

@@ -118,10 +118,38 @@ QLabel#banner {{
 }}
 QToolButton {{ border: none; color: {c.muted}; padding: 2px 4px; }}
 QToolButton:hover {{ color: {c.text}; }}
-QTextBrowser, QPlainTextEdit#reasoning {{ background: transparent; border: none; }}
+QTextBrowser, QPlainTextEdit#reasoning {{ background: transparent; border: none; padding: 0; }}
 QPlainTextEdit#reasoning {{ color: {c.muted}; }}
 QScrollArea {{ border: none; background: transparent; }}
 QStatusBar {{ color: {c.muted}; }}
-QSplitter::handle {{ background: {c.border}; }}
+QSplitter::handle {{ background: {c.border}; width: 1px; }}
 QTabWidget::pane {{ border: 1px solid {c.border}; border-radius: 6px; }}
+QComboBox {{ padding-right: 26px; }}
+QComboBox::drop-down {{
+    subcontrol-origin: border; subcontrol-position: center right; width: 24px; border: none;
+}}
+QComboBox QAbstractItemView {{
+    background: {c.surface}; border: 1px solid {c.border}; color: {c.text};
+    selection-background-color: {c.accent}; selection-color: {c.accent_text};
+}}
 """
+
+
+def apply_link_color(widget: object) -> None:
+    """Links in a text view take the scheme's link colour (Markdown links use the palette)."""
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QApplication
+
+    c = colors()
+    palette = widget.palette()  # type: ignore[attr-defined]
+    palette.setColor(QPalette.ColorRole.Link, QColor(c.link))
+    palette.setColor(QPalette.ColorRole.Text, QColor(c.text))
+    widget.setPalette(palette)  # type: ignore[attr-defined]
+    # Qt's Markdown reader colours links from the application palette
+    app = QApplication.instance()
+    if isinstance(app, QApplication) and app.palette().color(QPalette.ColorRole.Link) != QColor(
+        c.link
+    ):
+        app_palette = app.palette()
+        app_palette.setColor(QPalette.ColorRole.Link, QColor(c.link))
+        app.setPalette(app_palette)
