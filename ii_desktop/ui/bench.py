@@ -27,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QApplication, QTextBrowser
 
 from ii_desktop.agent.events import Answer, RunFinished
@@ -145,18 +145,33 @@ def _stall_figures(delays: list[float]) -> dict[str, float]:
 
 
 class _RenderClock:
-    """Time spent rendering, attributed to thousand-token buckets of the answer."""
+    """Render time against answer position: the cost of the first and the last stretch
+    of ``SPAN`` tokens, per thousand tokens."""
+
+    SPAN = 2000
 
     def __init__(self) -> None:
-        self.buckets: dict[int, float] = {}
+        self.samples: list[tuple[int, int, float]] = []  # (chars before, chars after, ms)
+        self._chars = 0
 
     def add(self, answer_chars: int, seconds: float) -> None:
-        bucket = answer_chars // CHARS_PER_TOKEN // 1000
-        self.buckets[bucket] = self.buckets.get(bucket, 0.0) + seconds * 1000
+        self.samples.append((self._chars, answer_chars, seconds * 1000))
+        self._chars = answer_chars
+
+    def _rate(self, lo: int, hi: int) -> float:
+        spent = 0.0
+        for start, end, ms in self.samples:
+            if end <= start:
+                continue
+            overlap = max(0, min(end, hi) - max(start, lo))
+            spent += ms * overlap / (end - start)
+        tokens = (hi - lo) / CHARS_PER_TOKEN
+        return round(spent / tokens * 1000, 3) if tokens else 0.0
 
     def first_last(self, tokens: int) -> tuple[float, float]:
-        full = max(0, tokens // 1000 - 1)  # the last complete thousand
-        return round(self.buckets.get(0, 0.0), 2), round(self.buckets.get(full, 0.0), 2)
+        total = self._chars
+        span = min(self.SPAN, tokens // 2) * CHARS_PER_TOKEN
+        return self._rate(0, span), self._rate(max(0, total - span), total)
 
 
 def _wait(app: QApplication, done: Any, timeout: float) -> None:
@@ -216,9 +231,19 @@ def _stream_app(
 
 
 class _Feeder(QObject):
-    """Replays recorded events from a thread through a queued signal, as a run does."""
+    """Replays recorded events from a thread through a queued signal, as a run does; the
+    receiver runs on the GUI thread (``handler`` is called from a slot of this object)."""
 
     event = Signal(object)
+
+    def __init__(self, handler: Any) -> None:
+        super().__init__()
+        self._handler = handler
+        self.event.connect(self._receive, Qt.ConnectionType.QueuedConnection)
+
+    @Slot(object)
+    def _receive(self, event: Any) -> None:
+        self._handler(event)
 
     def play(self, events: list[Any]) -> threading.Thread:
         thread = threading.Thread(target=lambda: [self.event.emit(e) for e in events], daemon=True)
@@ -250,8 +275,7 @@ def _stream_baseline(app: QApplication, events: list[Any]) -> dict[str, float]:
             view.document().setMarkdown(whole, MARKDOWN)
             clock.add(len(whole), time.perf_counter() - t)
 
-    feeder = _Feeder()
-    feeder.event.connect(naive, Qt.ConnectionType.QueuedConnection)
+    feeder = _Feeder(naive)
     ticks = _Ticks()
     ticks.start()
     feeder.play(answers)
@@ -259,6 +283,7 @@ def _stream_baseline(app: QApplication, events: list[Any]) -> dict[str, float]:
     ticks.stop()
     first, last = clock.first_last(BASELINE_TOKENS)
     figures = _stall_figures(ticks.delays)
+    assert threading.current_thread() is threading.main_thread()
     view.close()
     return {
         "baseline_p99_stall_ms": figures["p99_stall_ms"],

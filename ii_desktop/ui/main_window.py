@@ -12,10 +12,12 @@ from __future__ import annotations
 import html
 import logging
 import plistlib
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import (
@@ -39,8 +41,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ii_desktop.agent.events import RunFinished
-from ii_desktop.agent.run import RunOptions
 from ii_desktop.core.errors import AppError
 from ii_desktop.core.events import Event
 from ii_desktop.core.settings import (
@@ -51,15 +51,17 @@ from ii_desktop.core.settings import (
     load_settings,
     save_settings,
 )
-from ii_desktop.engine.base import Engine
-from ii_desktop.engine.request import Sampling
-from ii_desktop.research import ResearchSession, build_engine, describe_engine
-from ii_desktop.research.session import ActiveRun, RunRequest
 from ii_desktop.ui import theme
 from ii_desktop.ui.background import run_in_background
 from ii_desktop.ui.composer import Composer
 from ii_desktop.ui.conversation import ConversationView
 from ii_desktop.ui.run_view import RunView
+
+if TYPE_CHECKING:  # the research core loads after the window is shown
+    from ii_desktop.engine.base import Engine
+    from ii_desktop.engine.request import Sampling
+    from ii_desktop.research import ResearchSession
+    from ii_desktop.research.session import ActiveRun
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +71,21 @@ GEOMETRY_KEY = "main_window/geometry"
 SPLITTER_KEY = "main_window/splitter"
 NOTEBOOK_KEY = "main_window/notebook"
 CLOSE_WAIT_MS = 15000
+DRAIN_BUDGET_S = 0.006  # GUI time per batch of run events
 
-EngineFactory = Callable[[Settings, AppPaths], tuple[Engine, Any]]
+EngineFactory = Callable[[Settings, AppPaths], "tuple[Engine, Any]"]
+
+
+def _build_engine(settings: Settings, paths: AppPaths) -> tuple[Engine, Any]:
+    from ii_desktop.research import build_engine
+
+    return build_engine(settings, paths)
+
+
+def describe_engine(settings: Settings) -> str:
+    from ii_desktop.research import describe_engine as describe
+
+    return describe(settings)
 
 
 def default_size(available: QSize) -> QSize:
@@ -151,7 +166,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self._paths = paths
-        self._engine_factory = engine_factory or build_engine
+        self._engine_factory = engine_factory or _build_engine
         self.settings = load_settings(paths)
         self.session: ResearchSession | None = None
         self.active: ActiveRun | None = None
@@ -161,7 +176,11 @@ class MainWindow(QMainWindow):
         self._engine_error: str | None = None
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
-        self._event_in.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
+        # run threads put events in an inbox and wake the GUI thread once per batch; the
+        # GUI drains it a few milliseconds at a time, so a flood never blocks the window
+        self._inbox: deque[Event] = deque()
+        self._inbox_lock = threading.Lock()
+        self._event_in.connect(self._drain, Qt.ConnectionType.QueuedConnection)
         self._done_in.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
         self._build()
         self._build_menus()
@@ -349,6 +368,8 @@ class MainWindow(QMainWindow):
             return engine, info
 
         def done(result: tuple[Engine, Any]) -> None:
+            from ii_desktop.research import ResearchSession
+
             engine, info = result
             if self._closing:
                 run_in_background(engine.close)
@@ -447,6 +468,9 @@ class MainWindow(QMainWindow):
             )
             self.composer.set_question(question, mode)
             return
+        from ii_desktop.agent.run import RunOptions
+        from ii_desktop.research.session import RunRequest
+
         self.hide_problem()
         sampling = self._sampling()
         options = RunOptions(mode=mode, sampling=sampling, max_tokens=self._max_tokens())
@@ -454,7 +478,7 @@ class MainWindow(QMainWindow):
         view = self.conversation.add_live(question, mode)
         self.live_view = view
         try:
-            self.active = self.session.start(request, on_event=self._event_in.emit)
+            self.active = self.session.start(request, on_event=self._post)
         except AppError as exc:
             self.show_problem(exc.message)
             return
@@ -470,6 +494,8 @@ class MainWindow(QMainWindow):
         self.stop_action.setEnabled(True)
 
     def _sampling(self) -> Sampling:
+        from ii_desktop.engine.request import Sampling
+
         sampling = getattr(self.settings, "sampling", None)
         if sampling is None:
             return Sampling()
@@ -489,7 +515,27 @@ class MainWindow(QMainWindow):
             self.active.cancel()
             self.statusBar().showMessage("Stopping…", 3000)
 
+    def _post(self, event: Event) -> None:
+        """From a run thread: queue the event; wake the GUI thread if it was idle."""
+        with self._inbox_lock:
+            wake = not self._inbox
+            self._inbox.append(event)
+        if wake:
+            self._event_in.emit(None)
+
     @Slot(object)
+    def _drain(self, _: object = None) -> None:
+        deadline = time.perf_counter() + DRAIN_BUDGET_S
+        while True:
+            with self._inbox_lock:
+                if not self._inbox:
+                    return
+                event = self._inbox.popleft()
+            self._on_event(event)
+            if time.perf_counter() > deadline:
+                QTimer.singleShot(0, self._drain)  # let paint and input run first
+                return
+
     def _on_event(self, event: Event) -> None:
         view = self.live_view
         if view is None or getattr(event, "run_id", None) != view.run_id:
@@ -501,9 +547,16 @@ class MainWindow(QMainWindow):
     def _on_done(self, active: ActiveRun) -> None:
         if active is not self.active:
             return
+        with self._inbox_lock:
+            pending = bool(self._inbox)
+        if pending:  # the run's last events are still queued: show them first
+            QTimer.singleShot(5, lambda: self._on_done(active))
+            return
         self.composer.set_running(False)
         self.stop_action.setEnabled(False)
         if active.failure is not None and self.live_view is not None:
+            from ii_desktop.agent.events import RunFinished
+
             message = str(active.failure)
             self.live_view.apply(RunFinished(active.run_id, "error", "", message))
         if active.save_problem:
