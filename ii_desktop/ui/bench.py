@@ -123,10 +123,11 @@ class _Ticks(QObject):
     def start(self) -> None:
         self.delays = []
         self._clock.start()
-        self._last = 0.0
+        self._last = 1e-9  # the first tick is measured from the start
         self._timer.start()
 
     def stop(self) -> None:
+        self._tick()  # a stall still under way when the stream ends counts too
         self._timer.stop()
 
     def _tick(self) -> None:

@@ -598,10 +598,6 @@ class MainWindow(QMainWindow):
             self.notebook_id = notebook_id
             self.live_view = None
             self.conversation.show_records(records)
-            if self.session is not None:
-                preload = getattr(self.session.engine, "preload", None)
-                if preload is not None and records:
-                    run_in_background(lambda: None)  # the engine loads the cache itself
 
         def failed(exc: BaseException) -> None:
             self.show_problem(

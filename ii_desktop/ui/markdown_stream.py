@@ -45,8 +45,11 @@ class GrowingBrowser(QTextBrowser):
 
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)  # type: ignore[arg-type]
-        self.document().setTextWidth(self.viewport().width())
-        self._fit()
+        width = self.viewport().width()
+        # a height change (the document grew) must not relayout the whole document
+        if self.document().textWidth() != width:
+            self.document().setTextWidth(width)
+            self._fit()
 
     def sizeHint(self) -> QSize:
         return QSize(super().sizeHint().width(), max(self._height, 8))
