@@ -44,6 +44,8 @@ def run_app(paths: AppPaths, argv: Sequence[str] | None = None) -> int:
 
     window = MainWindow(paths)
     window.show()
+    opener = FileOpenHandler(window)
+    app.installEventFilter(opener)
     if os.environ.get(EXIT_AFTER_PAINT_ENV):
         _report_first_paint(window, app)
 
@@ -98,3 +100,24 @@ def _report_first_paint(window: QObject, app: QApplication) -> None:
 
 
 _watchers: list[_FirstPaint] = []
+
+
+class FileOpenHandler(QObject):
+    """macOS hands files and links dropped on the Dock icon to the app as
+    ``QFileOpenEvent``; they go to the window like a drop on it."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FileOpen:
+            from PySide6.QtGui import QFileOpenEvent
+
+            from ii_desktop.ui.main_window import urls_from_drop
+
+            if isinstance(event, QFileOpenEvent):
+                web, files = urls_from_drop([event.url()], "")
+                QTimer.singleShot(0, lambda: self.window.open_dropped(web, files))
+                return True
+        return False

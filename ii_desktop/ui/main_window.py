@@ -592,12 +592,18 @@ class MainWindow(QMainWindow):
             from ii_desktop.notebooks import NotebookStore
 
             with NotebookStore.open(paths) as store:
-                return store.runs(notebook_id)
+                return store.runs(notebook_id), store.conversation(notebook_id)[0]
 
-        def show(records: Any) -> None:
+        def show(loaded: Any) -> None:
+            records, conversation_id = loaded
             self.notebook_id = notebook_id
             self.live_view = None
             self.conversation.show_records(records)
+            # bring the notebook's KV cache in (and finish a rewrite it was saved before)
+            # while the user reads, so the follow-up prefills only its question
+            preload = getattr(self.session.engine, "preload", None) if self.session else None
+            if preload is not None and records:
+                run_in_background(lambda: preload(conversation_id).result())
 
         def failed(exc: BaseException) -> None:
             self.show_problem(

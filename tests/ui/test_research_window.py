@@ -185,13 +185,26 @@ def test_a_follow_up_continues_the_notebooks_conversation(qtbot, servers):
 
 
 def test_reopening_a_notebook_draws_its_runs_from_the_store(qtbot, servers):
+    from concurrent.futures import Future
+
     pages, _ = servers
-    window, _ = make_window(qtbot, servers, turns(pages.url("/seine")))
+    window, engines = make_window(qtbot, servers, turns(pages.url("/seine")))
     active = ask_and_wait(qtbot, window, "How long is the Seine?")
+    preloaded = []
+
+    def preload(conversation_id):
+        preloaded.append(conversation_id)
+        done = Future()
+        done.set_result(True)
+        return done
+
+    engines[0].preload = preload  # the MLX engine's: bring the notebook's KV cache in
     window.new_notebook()
     assert not window.conversation.views
     window.open_notebook(active.notebook_id)
     qtbot.waitUntil(lambda: len(window.conversation.views) == 1, timeout=10000)
+    qtbot.waitUntil(lambda: bool(preloaded), timeout=5000)
+    assert preloaded == [engines[0].requests[0].conversation_id]
     view = window.conversation.views[0]
     assert "777 km" in view.answer_view.document().toPlainText()
     assert [r.name for r in view._rows.values()] == ["web_search", "web_visit"]
@@ -295,3 +308,23 @@ def test_run_finished_event_is_shown_even_after_a_failure(qtbot, servers):
     view = window.conversation.views[-1]
     assert "failed" in view.status_label.text()
     assert isinstance(view.finished, RunFinished)
+
+
+def test_a_link_opened_from_the_dock_starts_a_check(qtbot, servers):
+    from PySide6.QtGui import QFileOpenEvent
+    from PySide6.QtWidgets import QApplication
+
+    from ii_desktop.ui.app import FileOpenHandler
+
+    pages, _ = servers
+    window, engines = make_window(qtbot, servers, turns(pages.url("/seine")))
+    handler = FileOpenHandler(window)
+    app = QApplication.instance()
+    app.installEventFilter(handler)
+    try:
+        with qtbot.waitSignal(window.run_finished, timeout=30000):
+            QApplication.sendEvent(app, QFileOpenEvent(QUrl("https://example.org/dock")))
+    finally:
+        app.removeEventFilter(handler)
+    asked = engines[0].requests[0].messages[-1]["content"]
+    assert asked == check_question("https://example.org/dock")
