@@ -114,7 +114,7 @@ class FileOpenHandler(QObject):
         if event.type() == QEvent.Type.FileOpen:
             from PySide6.QtGui import QFileOpenEvent
 
-            from ii_desktop.ui.main_window import urls_from_drop
+            from ii_desktop.ui.drops import urls_from_drop
 
             if isinstance(event, QFileOpenEvent):
                 web, files = urls_from_drop([event.url()], "")

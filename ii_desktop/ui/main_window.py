@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import logging
-import plistlib
 import threading
 import time
 from collections import deque
@@ -55,6 +54,7 @@ from ii_desktop.ui import theme
 from ii_desktop.ui.background import run_in_background
 from ii_desktop.ui.composer import Composer
 from ii_desktop.ui.conversation import ConversationView
+from ii_desktop.ui.drops import check_question, urls_from_drop
 from ii_desktop.ui.run_view import RunView
 
 if TYPE_CHECKING:  # the research core loads after the window is shown
@@ -95,50 +95,6 @@ def default_size(available: QSize) -> QSize:
 
 def configured(settings: Settings) -> bool:
     return bool(settings.server.enabled or settings.engine.model_path)
-
-
-def check_question(url: str) -> str:
-    """What a dropped page becomes until fact checking exists: a summarise-and-verify run."""
-    return (
-        f"Read the page {url} and summarise what it says. Then check its main factual claims "
-        "against other, independent sources, and say for each whether the sources support "
-        "it, contradict it, or say nothing. Cite the pages you read."
-    )
-
-
-def urls_from_drop(urls: list[QUrl], text: str) -> tuple[list[str], list[Path]]:
-    """Web pages and local files in a drop (``text/uri-list``, plain text, ``.webloc``)."""
-    web: list[str] = []
-    files: list[Path] = []
-    for url in urls:
-        if url.scheme() in ("http", "https"):
-            web.append(url.toString())
-        elif url.isLocalFile():
-            path = Path(url.toLocalFile())
-            if path.suffix.lower() == ".webloc":
-                target = read_webloc(path)
-                if target:
-                    web.append(target)
-            else:
-                files.append(path)
-    if not web and not files:
-        for line in text.split():
-            if line.startswith(("http://", "https://")):
-                web.append(line)
-    return web, files
-
-
-def read_webloc(path: Path) -> str | None:
-    """The URL in a macOS ``.webloc`` file (a property list with a ``URL`` key)."""
-    try:
-        with path.open("rb") as fh:
-            data = plistlib.load(fh)
-    except (OSError, plistlib.InvalidFileException, ValueError, OverflowError):
-        return None
-    url = data.get("URL") if isinstance(data, dict) else None
-    if isinstance(url, str) and url.startswith(("http://", "https://")):
-        return url
-    return None
 
 
 class MainWindow(QMainWindow):

@@ -20,7 +20,8 @@ from ii_desktop.core.settings import (
 from ii_desktop.engine.replay import ReplayEngine
 from ii_desktop.notebooks import NotebookStore
 from ii_desktop.ui import theme
-from ii_desktop.ui.main_window import MainWindow, check_question, read_webloc, urls_from_drop
+from ii_desktop.ui.drops import check_question, read_webloc, urls_from_drop
+from ii_desktop.ui.main_window import MainWindow
 from tests.helpers.fake_search_servers import FakeSearchServer
 from tests.helpers.page_server import PageServer
 
