@@ -53,7 +53,7 @@ class Composer(QFrame):
         self.edit.send.connect(self._send)
         layout.addWidget(self.edit)
         row = QHBoxLayout()
-        from ii_desktop.ui.settings_dialog import ComboBox
+        from ii_desktop.ui.widgets import ComboBox
 
         self.mode: QComboBox = ComboBox()
         self.mode.setAccessibleName("Answer mode")

@@ -20,12 +20,10 @@ from urllib.parse import urlsplit
 
 import keyring
 import keyring.errors
-from PySide6.QtCore import QPointF, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
     QCheckBox,
-    QComboBox,
     QDialog,
     QDoubleSpinBox,
     QFileDialog,
@@ -38,10 +36,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
-    QSpinBox,
-    QStyle,
-    QStyleOptionComboBox,
-    QStyleOptionSpinBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -65,6 +59,7 @@ from ii_desktop.engine import memory
 from ii_desktop.engine.model_files import ModelFolder, inspect_model
 from ii_desktop.tools import secrets
 from ii_desktop.ui import theme
+from ii_desktop.ui.widgets import ComboBox, DoubleSpinBox, SpinBox
 
 KV_BITS_LABELS = ("Full precision", "8-bit", "4-bit")  # same order as KV_BITS_CHOICES
 PROVIDER_LABELS = {
@@ -213,78 +208,6 @@ QComboBox QAbstractItemView {{
     selection-background-color: {c.accent}; selection-color: {c.accent_text};
 }}
 """
-
-
-def _chevron(painter: QPainter, rect: QRect, up: bool, color: QColor) -> None:
-    """A small chevron centred in ``rect``: the style sheet leaves the arrows to us."""
-    pen = QPen(color, 1.6)
-    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
-    painter.setPen(pen)
-    c = QPointF(rect.center()) + QPointF(0.5, 0.5)
-    w, h = 3.5, 2.0 if up else -2.0
-    painter.drawPolyline([c + QPointF(-w, h), c + QPointF(0, -h), c + QPointF(w, h)])
-
-
-class _SpinArrows:
-    """Draws the up and down chevrons of a spin box styled by the app's style sheet."""
-
-    def _paint_arrows(self, spin: QAbstractSpinBox) -> None:
-        opt = QStyleOptionSpinBox()
-        spin.initStyleOption(opt)
-        steps = spin.stepEnabled()
-        colors = theme.colors()
-        painter = QPainter(spin)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for control, flag, up in (
-            (QStyle.SubControl.SC_SpinBoxUp, QAbstractSpinBox.StepEnabledFlag.StepUpEnabled, True),
-            (
-                QStyle.SubControl.SC_SpinBoxDown,
-                QAbstractSpinBox.StepEnabledFlag.StepDownEnabled,
-                False,
-            ),
-        ):
-            rect = spin.style().subControlRect(QStyle.ComplexControl.CC_SpinBox, opt, control, spin)
-            on = spin.isEnabled() and bool(steps & flag)
-            _chevron(painter, rect, up, QColor(colors.muted if on else colors.border))
-        painter.end()
-
-
-class SpinBox(QSpinBox, _SpinArrows):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.lineEdit().setTextMargins(5, 0, 0, 0)  # the style sheet's padding is not applied
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        self._paint_arrows(self)
-
-
-class DoubleSpinBox(QDoubleSpinBox, _SpinArrows):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.lineEdit().setTextMargins(5, 0, 0, 0)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        self._paint_arrows(self)
-
-
-class ComboBox(QComboBox):
-    def paintEvent(self, event: QPaintEvent) -> None:
-        super().paintEvent(event)
-        opt = QStyleOptionComboBox()
-        self.initStyleOption(opt)
-        rect = self.style().subControlRect(
-            QStyle.ComplexControl.CC_ComboBox, opt, QStyle.SubControl.SC_ComboBoxArrow, self
-        )
-        colors = theme.colors()
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        color = QColor(colors.muted if self.isEnabled() else colors.border)
-        _chevron(painter, rect.adjusted(0, -4, 0, -4), True, color)
-        _chevron(painter, rect.adjusted(0, 4, 0, 4), False, color)
-        painter.end()
 
 
 def _label(text: str, role: str = "muted") -> QLabel:
