@@ -221,6 +221,8 @@ def _stream_app(
     view._timer.timeout.connect(timed_flush)
     ticks.start()
     _wait(app, lambda: bool(finished), 600)
+    # and until the answer is fully drawn (a burst is drawn over several ticks)
+    _wait(app, lambda: not view.answer.behind and not view._timer.isActive(), 60)
     ticks.stop()
     first, last = clock.first_last(ANSWER_TOKENS)
     figures = {**_stall_figures(ticks.delays)}

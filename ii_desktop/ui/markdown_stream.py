@@ -15,6 +15,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QTextCursor, QTextDocument, QTextOption
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
 
+MAX_COMMIT_CHARS = 3000  # finished Markdown converted per update, so a burst is spread out
 MARKDOWN = (
     QTextDocument.MarkdownFeature.MarkdownDialectGitHub
     | QTextDocument.MarkdownFeature.MarkdownNoHTML  # a page must not inject markup
@@ -102,6 +103,14 @@ class MarkdownStream:
         self.text = self._rendered = self._tail = ""
         self._tail_start = 0
 
+    def finish(self, changed_links: bool) -> None:
+        """The text is final: render what is left, or everything again when the links
+        changed (the run's citations resolved differently than while streaming)."""
+        if changed_links or not self.text.startswith(self._rendered):
+            self.render_all()
+            return
+        self._update()  # while ``behind``, the caller keeps calling ``catch_up``
+
     def render_all(self) -> None:
         """Render the whole text once more (the answer is final, or the sources changed)."""
         doc = self.view.document()
@@ -113,16 +122,32 @@ class MarkdownStream:
     def _end(self) -> int:
         return max(0, self.view.document().characterCount() - 1)
 
+    @property
+    def behind(self) -> bool:
+        """More finished text than one update renders is waiting (call ``catch_up``)."""
+        return split_finished(self.text) > len(self._rendered) + MAX_COMMIT_CHARS
+
+    def catch_up(self) -> None:
+        self._update()
+
     def _update(self) -> None:
         cut = split_finished(self.text)
+        start = len(self._rendered)
+        if cut - start > MAX_COMMIT_CHARS:
+            # a burst: commit whole blocks up to the limit now, the rest on later updates
+            window = self.text[start : start + MAX_COMMIT_CHARS]
+            partial = split_finished(window + "\n")
+            cut = start + partial if partial else cut
         cursor = QTextCursor(self.view.document())
         cursor.beginEditBlock()
         try:
-            if cut > len(self._rendered):
-                self._replace_tail(cursor, self.text[len(self._rendered) : cut])
+            if cut > start:
+                self._replace_tail(cursor, self.text[start:cut])
                 self._rendered = self.text[:cut]
                 self._tail_start = self._end()
                 self._tail = ""
+            if self.behind:
+                return  # the tail waits until the finished blocks are all in
             tail = self.text[len(self._rendered) :]
             if tail != self._tail:
                 self._replace_tail(cursor, tail)

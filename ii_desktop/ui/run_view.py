@@ -142,6 +142,7 @@ class RunView(QFrame):
         self._reasoning_seconds: float | None = None
         self._user_toggled = False
         self._stats: Stats | None = None
+        self._streamed_links: dict[str, tuple[int, bool]] | None = None
         self._started = time.monotonic()
         self._build()
         self._timer = QTimer(self)
@@ -313,7 +314,9 @@ class RunView(QFrame):
             if self._answer_started:
                 self.answer_view.show()
                 self.answer.append(piece if self.answer.text else piece.lstrip())
-        if not self._pending_answer and not self._pending_reasoning:
+        elif self.answer.behind:
+            self.answer.catch_up()
+        if not self._pending_answer and not self._pending_reasoning and not self.answer.behind:
             self._timer.stop()
 
     def _close_reasoning(self) -> None:
@@ -379,11 +382,16 @@ class RunView(QFrame):
         for citation in event.citations:
             if citation.get("verified") is False:
                 pass
+        links_before = self._streamed_links
         if event.answer and event.answer.strip() != self.answer.text.strip():
             self.answer.text = event.answer
+            links_before = None
         if self.answer.text.strip():
             self.answer_view.show()
-            self.answer.render_all()  # once, now the citations are all known
+            # only when the citations now resolve differently is the whole answer redrawn
+            self.answer.finish(changed_links=links_before != self._source_map())
+            if self.answer.behind and not self._timer.isActive():
+                self._timer.start()  # the rest of a burst is drawn over the next ticks
         c = theme.colors()
         messages = {
             "cancelled": ("Stopped. What was found so far is kept.", c.muted),
@@ -443,7 +451,13 @@ class RunView(QFrame):
         return out
 
     def _link_citations(self, markdown: str) -> str:
-        return link_citations(markdown, source_index(self._source_map()))
+        links = self._source_map()
+        if self.finished is None:
+            if self._streamed_links is None:
+                self._streamed_links = links
+            elif self._streamed_links != links:
+                self._streamed_links = {}  # they changed mid-answer: redraw at the end
+        return link_citations(markdown, source_index(links))
 
     def _render_sources(self) -> None:
         if not self._sources:
