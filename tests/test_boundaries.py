@@ -30,6 +30,8 @@ LIGHT_MODULES = [
     "ii_desktop.notebooks",
     "ii_desktop.cli.notebook_cmd",
     "ii_desktop.cli.ask_cmd",
+    "ii_desktop.research",
+    "ii_desktop.research.citations",
 ]
 HEAVY_PREFIXES = ("PySide6", "mlx")
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -398,7 +397,3 @@ def run_ui_bench() -> dict[str, Any]:
         "long_notebook<=300ms": result["open_long_notebook_ms"] <= 300,
     }
     return result
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values) if values else 0.0

@@ -297,8 +297,6 @@ class RunView(QFrame):
         if self._pending_reasoning:
             text = "".join(self._pending_reasoning)
             self._pending_reasoning = []
-            if not self.reasoning.text and self.answer.text:
-                pass
             self.reasoning.append(text)
             if self.reasoning.text:
                 self.thinking_button.show()
@@ -379,9 +377,6 @@ class RunView(QFrame):
         self.finished = event
         self.run_id = event.run_id
         self._close_reasoning()
-        for citation in event.citations:
-            if citation.get("verified") is False:
-                pass
         links_before = self._streamed_links
         if event.answer and event.answer.strip() != self.answer.text.strip():
             self.answer.text = event.answer
