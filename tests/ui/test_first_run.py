@@ -7,12 +7,13 @@ import pytest
 from keyring.backends import fail
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QAbstractButton, QLineEdit, QPlainTextEdit, QWidget
 
 from ii_desktop.core.settings import ServerSettings
 from ii_desktop.tools import secrets
 from ii_desktop.ui.first_run import CONVERT_COMMAND, FirstRunPage
 from tests.helpers.keyring_backend import MemoryKeyring, use_keyring
+from tests.ui.helpers import all_text
 
 pytestmark = [
     pytest.mark.gui,
@@ -28,19 +29,6 @@ def open_page(qtbot) -> FirstRunPage:
     page = FirstRunPage()
     qtbot.addWidget(page)
     return page
-
-
-def all_text(widget: QWidget) -> str:
-    parts: list[str] = []
-    for child in [widget, *widget.findChildren(QWidget)]:
-        parts += [child.accessibleName(), child.toolTip()]
-        if isinstance(child, QLabel | QAbstractButton):
-            parts.append(child.text())
-        if isinstance(child, QLineEdit):
-            parts += [child.text(), child.placeholderText(), child.displayText()]
-        if isinstance(child, QPlainTextEdit):
-            parts.append(child.toPlainText())
-    return "\n".join(parts)
 
 
 def test_page_says_what_to_do(qtbot):

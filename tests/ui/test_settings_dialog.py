@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
     QComboBox,
-    QLabel,
     QLineEdit,
     QListWidget,
     QPlainTextEdit,
@@ -38,6 +37,7 @@ from ii_desktop.core.settings import (
 from ii_desktop.tools import secrets
 from ii_desktop.ui.settings_dialog import STORED_PLACEHOLDER, SettingsDialog
 from tests.helpers.keyring_backend import MemoryKeyring, use_keyring
+from tests.ui.helpers import all_text
 
 pytestmark = [
     pytest.mark.gui,
@@ -53,20 +53,6 @@ def open_dialog(qtbot, settings: Settings | None = None) -> SettingsDialog:
     dialog = SettingsDialog(app_paths(), settings or Settings())
     qtbot.addWidget(dialog)
     return dialog
-
-
-def all_text(widget: QWidget) -> str:
-    """Every string the dialog shows or announces: texts, placeholders, accessible names."""
-    parts: list[str] = []
-    for child in [widget, *widget.findChildren(QWidget)]:
-        parts += [child.accessibleName(), child.toolTip(), child.windowTitle()]
-        if isinstance(child, QLabel | QAbstractButton):
-            parts.append(child.text())
-        if isinstance(child, QLineEdit):
-            parts += [child.text(), child.placeholderText(), child.displayText()]
-        if isinstance(child, QPlainTextEdit):
-            parts.append(child.toPlainText())
-    return "\n".join(parts)
 
 
 class RefusingKeyring(MemoryKeyring):
