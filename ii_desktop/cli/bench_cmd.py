@@ -43,21 +43,20 @@ def _engine(args: argparse.Namespace) -> int:
 
     paths = paths_from(args)
     result = run_engine_bench(args.model, paths, rounds=args.rounds, tokens=args.tokens)
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for key, value in result.items():
-            print(f"{key:28} {value}")
-    return 0
+    return _report(result, args.json, width=28)
 
 
 def _ui(args: argparse.Namespace) -> int:
     from ii_desktop.ui.bench import run_ui_bench
 
-    result = run_ui_bench()
-    if args.json:
+    return _report(run_ui_bench(), args.json, width=32)
+
+
+def _report(result: dict[str, Any], as_json: bool, width: int) -> int:
+    """A benchmark's figures: one JSON object, or one aligned line per figure."""
+    if as_json:
         print(json.dumps(result))
     else:
         for key, value in result.items():
-            print(f"{key:32} {value}")
+            print(f"{key:{width}} {value}")
     return 0

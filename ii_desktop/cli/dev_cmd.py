@@ -29,7 +29,9 @@ def register(commands: Any) -> None:
     )
     shot.add_argument("out", help="PNG file to write")
     shot.add_argument(
-        "--scenario", choices=["research", "first-run", "settings"], default="research"
+        "--scenario",
+        choices=["research", "streaming", "reader", "first-run", "settings"],
+        default="research",
     )
     shot.add_argument("--dark", action="store_true", help="the dark appearance")
     shot.set_defaults(handler=_screenshot)

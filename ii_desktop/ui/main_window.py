@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
     run_finished = Signal(object)
     _event_in = Signal(object)  # from run threads; queued to the GUI thread
     _done_in = Signal(object)
+    _recording_in = Signal(str)  # a run's notebook exists on disk: show it in the sidebar
 
     def __init__(
         self,
@@ -138,6 +139,9 @@ class MainWindow(QMainWindow):
         self._inbox_lock = threading.Lock()
         self._event_in.connect(self._drain, Qt.ConnectionType.QueuedConnection)
         self._done_in.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
+        self._recording_in.connect(
+            lambda nid: self.sidebar.refresh(select_id=nid), Qt.ConnectionType.QueuedConnection
+        )
         self._build()
         self._build_menus()
         self.apply_theme()
@@ -434,7 +438,11 @@ class MainWindow(QMainWindow):
         view = self.conversation.add_live(question, mode)
         self.live_view = view
         try:
-            self.active = self.session.start(request, on_event=self._post)
+            self.active = self.session.start(
+                request,
+                on_event=self._post,
+                on_recording=lambda r: r.notebook_id and self._recording_in.emit(r.notebook_id),
+            )
         except AppError as exc:
             self.show_problem(exc.message)
             return

@@ -106,7 +106,9 @@ class MarkdownStream:
     def finish(self, changed_links: bool) -> None:
         """The text is final: render what is left, or everything again when the links
         changed (the run's citations resolved differently than while streaming)."""
-        if changed_links or not self.text.startswith(self._rendered):
+        if changed_links or not self.text.startswith(self._rendered) or len(self.text) < 20_000:
+            # an answer of ordinary length is redrawn whole once (a few ms), which also
+            # evens out the block spacing that appending leaves; long ones keep their draft
             self.render_all()
             return
         self._update()  # while ``behind``, the caller keeps calling ``catch_up``

@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QDialog, QLabel, QTabWidget, QTextBrowser, QVBoxLayout, QWidget
 
 from ii_desktop.ui.markdown_stream import MARKDOWN
@@ -40,5 +41,9 @@ class ReaderDialog(QDialog):
         tabs.addTab(self.page_view, "Page")
         self.model_view = QTextBrowser()
         self.model_view.setPlainText(text or "Not available.")
+        for view in (self.page_view, self.model_view):
+            view.document().setDocumentMargin(12)
+            view.moveCursor(QTextCursor.MoveOperation.Start)  # open at the top of the page
+            QTimer.singleShot(0, lambda v=view: v.verticalScrollBar().setValue(0))
         tabs.addTab(self.model_view, "As the model read it")
         layout.addWidget(tabs)

@@ -204,6 +204,10 @@ class RunView(QFrame):
         self.status_label.setWordWrap(True)
         self.status_label.hide()
         layout.addWidget(self.status_label)
+        self.working_label = QLabel("Researching…")
+        self.working_label.setObjectName("muted")
+        self.working_label.setAccessibleName("Research in progress")
+        layout.addWidget(self.working_label)
 
         self.sources_label = QLabel()
         self.sources_label.setWordWrap(True)
@@ -261,10 +265,13 @@ class RunView(QFrame):
             target = str(args.get("query") or args.get("url") or event.raw[:80] or "")
             row = ToolRow(event.name, target)
             self._rows[event.call_id] = row
+            doing = "Searching" if event.name == "web_search" else "Reading a page"
+            self.working_label.setText(f"{doing}…")
             self.timeline_layout.addWidget(row)
             self.timeline.show()
         elif isinstance(event, ToolResult):
             self._tool_result(event)
+            self.working_label.setText("Thinking about what it found…")
         elif isinstance(event, Source):
             self._sources[event.n] = event
             if event.kind == "page":
@@ -310,6 +317,7 @@ class RunView(QFrame):
                 self._answer_started = True
                 self._close_reasoning()
             if self._answer_started:
+                self.working_label.setText("Writing the answer…")
                 self.answer_view.show()
                 self.answer.append(piece if self.answer.text else piece.lstrip())
         elif self.answer.behind:
@@ -375,6 +383,7 @@ class RunView(QFrame):
 
     def _finish(self, event: RunFinished) -> None:
         self.finished = event
+        self.working_label.hide()
         self.run_id = event.run_id
         self._close_reasoning()
         links_before = self._streamed_links

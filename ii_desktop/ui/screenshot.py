@@ -21,7 +21,7 @@ from ii_desktop.core.settings import AppPaths, EngineSettings, Settings, ToolSet
 from ii_desktop.engine.replay import ReplayEngine
 from ii_desktop.ui import theme
 
-SCENARIOS = ("research", "first-run", "settings")
+SCENARIOS = ("research", "streaming", "reader", "first-run", "settings")
 SIZE = (1180, 780)
 
 
@@ -79,21 +79,32 @@ def render(out: Path, scenario: str, dark: bool = False) -> Path:
                 model = EngineSettings(model_path=str(folder))
                 save_settings(paths, Settings(engine=model, tools=tools))
             turns = _turns(site)
-            # paced like a local model (about 400 tokens/s), so the figures look real
+            # paced like a local model (about 400 tokens/s; slower to catch it streaming)
+            delay = 0.03 if scenario == "streaming" else 0.004
             window = MainWindow(
-                paths, engine_factory=lambda s, p: (ReplayEngine(turns, delay=0.004), None)
+                paths, engine_factory=lambda s, p: (ReplayEngine(turns, delay=delay), None)
             )
             window.resize(*SIZE)
             window.show()
             target: Any = window
-            if scenario == "research":
+            if scenario in ("research", "streaming", "reader"):
                 _wait(app, lambda: window.session is not None)
                 finished: list[Any] = []
                 window.run_finished.connect(finished.append)
                 window.ask("How long is the Seine, and where does it rise?")
-                _wait(app, lambda: bool(finished))
-                _wait(app, lambda: window.sidebar_has_items(), 10)
+                if scenario == "streaming":  # mid-answer, reasoning and tools done
+                    _wait(app, lambda: len(window.live_view.answer.text) > 120)
+                else:
+                    _wait(app, lambda: bool(finished))
+                    _wait(app, lambda: window.sidebar_has_items(), 10)
                 window.engine_label.setText("II-Search-4B-4bit · 4bit-g64 · 40,960 tokens")
+                if scenario == "reader":
+                    from ii_desktop.ui.reader import ReaderDialog
+
+                    view = window.conversation.views[-1]
+                    page = next(iter(view._pages.values()))
+                    target = ReaderDialog(page, window)
+                    target.show()
             elif scenario == "settings":
                 from ii_desktop.ui.settings_dialog import SettingsDialog
 
@@ -106,6 +117,9 @@ def render(out: Path, scenario: str, dark: bool = False) -> Path:
             out.parent.mkdir(parents=True, exist_ok=True)
             if not target.grab().save(str(out)):
                 raise OSError(f"Could not write {out}")
+            if window.active is not None:
+                window.active.cancel()
+                window.active.wait(10)
             window._closing = True
             window.close()
     finally:
