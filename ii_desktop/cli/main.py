@@ -10,20 +10,30 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ii_desktop import __version__
-from ii_desktop.cli import (
-    ask_cmd,
-    bench_cmd,
-    dev_cmd,
-    model_cmd,
-    notebook_cmd,
-    search_cmd,
-    visit_cmd,
-)
 from ii_desktop.core.errors import AppError
 from ii_desktop.core.settings import DATA_DIR_ENV, app_paths
 
+GLOBAL_FLAGS = ("-v", "--verbose")
+GLOBAL_OPTIONS = ("--data-dir",)
 
-def build_parser() -> argparse.ArgumentParser:
+
+def opens_window(argv: Sequence[str]) -> bool:
+    """True when the command line only opens the app (no command, or ``gui``): the window
+    then starts without importing the other commands and what they need."""
+    args = list(argv)
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in GLOBAL_OPTIONS:
+            i += 2
+        elif arg in GLOBAL_FLAGS or arg.startswith(tuple(f"{o}=" for o in GLOBAL_OPTIONS)):
+            i += 1
+        else:
+            return arg == "gui" and len(args) == i + 1
+    return True
+
+
+def build_parser(commands_too: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ii-desktop",
         description="A private desktop research assistant around the II-Search-4B model. "
@@ -37,13 +47,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    ask_cmd.register(commands)
-    notebook_cmd.register(commands)
-    model_cmd.register(commands)
-    search_cmd.register(commands)
-    visit_cmd.register(commands)
-    bench_cmd.register(commands)
-    dev_cmd.register(commands)
+    if commands_too:
+        from ii_desktop.cli import (
+            ask_cmd,
+            bench_cmd,
+            dev_cmd,
+            model_cmd,
+            notebook_cmd,
+            search_cmd,
+            visit_cmd,
+        )
+
+        for module in (
+            ask_cmd,
+            notebook_cmd,
+            model_cmd,
+            search_cmd,
+            visit_cmd,
+            bench_cmd,
+            dev_cmd,
+        ):
+            module.register(commands)
     commands.add_parser("gui", help="open the app window (the default)").set_defaults(
         handler=_run_gui
     )
@@ -69,7 +93,8 @@ def _log_crash(args: argparse.Namespace) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(commands_too=not opens_window(argv))
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

@@ -16,10 +16,6 @@ from __future__ import annotations
 
 import os
 
-import keyring
-import keyring.errors
-from keyring.backends import fail, null
-
 from ii_desktop.core.errors import ConfigError, UsageError
 
 SERVICE = "ii-desktop"
@@ -65,11 +61,17 @@ def _no_keychain_text(provider: str) -> str:
 
 def keychain_available() -> bool:
     """Whether keyring has a real backend (not its "fail" or deliberately "null" one)."""
+    import keyring  # on first use: finding the backends takes a tenth of a second
+    from keyring.backends import fail, null
+
     return not isinstance(keyring.get_keyring(), fail.Keyring | null.Keyring)
 
 
 def get_api_key(provider: str) -> str:
     """The provider's key: the environment variable first, then the keychain."""
+    import keyring
+    import keyring.errors
+
     label = _label(provider)
     from_env = os.environ.get(env_var(provider), "").strip()
     if from_env:
@@ -96,6 +98,9 @@ def get_api_key(provider: str) -> str:
 
 def set_api_key(provider: str, key: str) -> None:
     """Store a key in the keychain, replacing any earlier one."""
+    import keyring
+    import keyring.errors
+
     label = _label(provider)
     key = key.strip()
     if not key:
@@ -119,6 +124,9 @@ def set_api_key(provider: str, key: str) -> None:
 
 def delete_api_key(provider: str) -> bool:
     """Remove a stored key; False when none was stored."""
+    import keyring
+    import keyring.errors
+
     label = _label(provider)
     if not keychain_available():
         raise NoKeychain(_no_keychain_text(provider))

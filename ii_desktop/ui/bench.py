@@ -199,8 +199,9 @@ def _stream_app(
     window.resize(1180, 800)
     window.show()
     _wait(app, lambda: window.session is not None, 30)
-    events: list[Any] = []
-    window.run_event.connect(events.append)
+    events: list[Any] = []  # as the run sent them, before the window joins text pieces
+    post = window._post
+    window._post = lambda e: (events.append(e), post(e))  # type: ignore[method-assign]
     clock = _RenderClock()
     ticks = _Ticks()
     finished: list[Any] = []

@@ -53,6 +53,7 @@ CONVERTED_FOLDER = "models/ii-search-4b-4bit"
 STACK_BELOW_WIDTH = 900  # narrower than this, the cards stack
 MAX_CONTENT_WIDTH = 1120
 MODEL_CHECK_DELAY_MS = 400
+KEYCHAIN_CHECK_DELAY_MS = 300  # after the first paint: finding keyring's backends is slow
 _QUANT = re.compile(r"(\d+)bit-g(\d+)")
 
 
@@ -104,7 +105,7 @@ class FirstRunPage(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._folder: ModelFolder | None = None
         self._checked_text: str | None = None
-        self._keychain = secrets.keychain_available()
+        self._keychain = True  # checked once the window has painted (keyring is slow)
         self._model_timer = QTimer(self)
         self._model_timer.setSingleShot(True)
         self._model_timer.setInterval(MODEL_CHECK_DELAY_MS)
@@ -301,11 +302,9 @@ QPlainTextEdit#command {{
         grid.setColumnStretch(1, 1)
         layout.addLayout(grid)
         self.key_note = _label("", "warn")
-        if not self._keychain:
-            self.key_note.setText(NO_KEYCHAIN_TEXT.format(names=secrets.env_var("openai")))
-        else:
-            self.key_note.hide()
+        self.key_note.hide()
         layout.addWidget(self.key_note)
+        QTimer.singleShot(KEYCHAIN_CHECK_DELAY_MS, self.check_keychain)
         self.server_message = _label("", "error")
         self.server_message.hide()
         layout.addWidget(self.server_message)
@@ -447,10 +446,22 @@ QPlainTextEdit#command {{
 
     # --- a model server ------------------------------------------------------------
 
+    def check_keychain(self) -> None:
+        """Whether API keys can be stored here; without a keychain the key field is off
+        and a note says which environment variable to set instead."""
+        self._keychain = secrets.keychain_available()
+        self.key_edit.setEnabled(self._keychain)
+        if self._keychain:
+            self.key_note.hide()
+        else:
+            self.key_note.setText(NO_KEYCHAIN_TEXT.format(names=secrets.env_var("openai")))
+            self.key_note.show()
+
     def connect_server(self, url: str, name: str, key: str = "") -> bool:
         """Fill in the server card and press Connect; whether ``server_chosen`` was emitted."""
         self.url_edit.setText(url)
         self.name_edit.setText(name)
+        self.check_keychain()
         if self._keychain or not key:
             self.key_edit.setText(key)
         return self._connect(key)

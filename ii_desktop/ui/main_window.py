@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import html
 import logging
+import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ii_desktop.agent.events import Answer, Reasoning
 from ii_desktop.core.errors import AppError
 from ii_desktop.core.events import Event
 from ii_desktop.core.settings import (
@@ -71,7 +74,11 @@ GEOMETRY_KEY = "main_window/geometry"
 SPLITTER_KEY = "main_window/splitter"
 NOTEBOOK_KEY = "main_window/notebook"
 CLOSE_WAIT_MS = 15000
-DRAIN_BUDGET_S = 0.006  # GUI time per batch of run events
+DRAIN_BUDGET_S = 0.003  # GUI time per batch of run events
+# A run thread computing in Python holds the GIL for up to the switch interval each time
+# the GUI thread wants it back after a call into Qt (5 ms by default); 1 ms keeps a
+# frame's work within budget while a run streams.
+GUI_SWITCH_INTERVAL_S = 0.001
 
 EngineFactory = Callable[[Settings, AppPaths], "tuple[Engine, Any]"]
 
@@ -122,6 +129,7 @@ class MainWindow(QMainWindow):
         start_engine: bool = True,
     ) -> None:
         super().__init__(parent)
+        sys.setswitchinterval(min(sys.getswitchinterval(), GUI_SWITCH_INTERVAL_S))
         self._paths = paths
         self._engine_factory = engine_factory or _build_engine
         self.settings = load_settings(paths)
@@ -135,7 +143,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         # run threads put events in an inbox and wake the GUI thread once per batch; the
         # GUI drains it a few milliseconds at a time, so a flood never blocks the window
-        self._inbox: deque[Event] = deque()
+        self._inbox: deque[Event | _Text] = deque()
         self._inbox_lock = threading.Lock()
         self._event_in.connect(self._drain, Qt.ConnectionType.QueuedConnection)
         self._done_in.connect(self._on_done, Qt.ConnectionType.QueuedConnection)
@@ -319,6 +327,13 @@ class MainWindow(QMainWindow):
         started = time.monotonic()
 
         def build() -> tuple[Engine, Any]:
+            # what a run needs is imported here, off the GUI thread, after the first paint
+            import ii_desktop.agent.run
+            import ii_desktop.research.session  # noqa: F401
+            from ii_desktop.tools.reader import load_extractors
+
+            load_extractors()
+
             engine, ready = factory(settings, paths)
             try:
                 info = ready.result() if ready is not None else None
@@ -480,10 +495,23 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Stopping…", 3000)
 
     def _post(self, event: Event) -> None:
-        """From a run thread: queue the event; wake the GUI thread if it was idle."""
+        """From a run thread: queue the event; wake the GUI thread if it was idle.
+
+        Streamed text that arrives while the previous piece still waits joins it, so a
+        flood of tokens costs the GUI thread one event per batch, not one per token."""
         with self._inbox_lock:
             wake = not self._inbox
-            self._inbox.append(event)
+            last = self._inbox[-1] if self._inbox else None
+            if (
+                isinstance(last, _Text)
+                and type(event) is last.kind
+                and getattr(event, "run_id", None) == last.run_id
+            ):
+                last.pieces.append(event.text)  # type: ignore[attr-defined]
+            elif isinstance(event, (Answer, Reasoning)):
+                self._inbox.append(_Text(type(event), event.run_id, [event.text]))
+            else:
+                self._inbox.append(event)
         if wake:
             self._event_in.emit(None)
 
@@ -494,8 +522,8 @@ class MainWindow(QMainWindow):
             with self._inbox_lock:
                 if not self._inbox:
                     return
-                event = self._inbox.popleft()
-            self._on_event(event)
+                item = self._inbox.popleft()
+            self._on_event(item.event() if isinstance(item, _Text) else item)
             if time.perf_counter() > deadline:
                 QTimer.singleShot(0, self._drain)  # let paint and input run first
                 return
@@ -758,6 +786,18 @@ class MainWindow(QMainWindow):
             self.session.close()
             self.session = None
         super().closeEvent(event)
+
+
+@dataclass
+class _Text:
+    """Streamed text waiting in the inbox: consecutive pieces of one kind and run."""
+
+    kind: type[Answer] | type[Reasoning]
+    run_id: str
+    pieces: list[str]
+
+    def event(self) -> Answer | Reasoning:
+        return self.kind(self.run_id, "".join(self.pieces))
 
 
 def _replace(settings: Any, **changes: Any) -> Any:

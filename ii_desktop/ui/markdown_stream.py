@@ -9,13 +9,14 @@ the size of the tail, not of the answer.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor, QTextDocument, QTextOption
 from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QWidget
 
-MAX_COMMIT_CHARS = 3000  # finished Markdown converted per update, so a burst is spread out
+MAX_COMMIT_CHARS = 800  # finished Markdown converted per update, so a burst is spread out
 MARKDOWN = (
     QTextDocument.MarkdownFeature.MarkdownDialectGitHub
     | QTextDocument.MarkdownFeature.MarkdownNoHTML  # a page must not inject markup
@@ -52,24 +53,60 @@ class GrowingBrowser(QTextBrowser):
             self.document().setTextWidth(width)
             self._fit()
 
-    def sizeHint(self) -> QSize:
-        return QSize(super().sizeHint().width(), max(self._height, 8))
-
 
 def split_finished(text: str) -> int:
     """Where the finished blocks of ``text`` end: after the last blank line that is not
     inside a code fence (0 when no block is finished yet)."""
-    end = 0
-    in_fence = False
-    pos = 0
-    for line in text.splitlines(keepends=True):
-        stripped = line.strip()
-        if stripped.startswith(("```", "~~~")):
-            in_fence = not in_fence
-        pos += len(line)
-        if not in_fence and not stripped and line.endswith("\n") and pos < len(text):
-            end = pos
-    return end
+    return BlockScanner().finished(text)
+
+
+class BlockScanner:
+    """``split_finished`` for a text that grows: each call scans only the lines added
+    since the last one, so a long streamed answer costs the same per update at its end
+    as at its start. A text that is not an extension of the last one is scanned afresh."""
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self._text = ""
+        self._pos = 0  # end of the last complete line scanned
+        self._in_fence = False
+        self._ends: list[int] = []  # where each blank line outside a fence ends
+
+    def _scan(self, text: str) -> None:
+        if not text.startswith(self._text[: self._pos]):
+            self._reset()
+        self._text = text
+        while True:
+            newline = text.find("\n", self._pos)
+            if newline < 0:
+                break
+            stripped = text[self._pos : newline].strip()
+            self._pos = newline + 1
+            if stripped.startswith(("```", "~~~")):
+                self._in_fence = not self._in_fence
+            elif not stripped and not self._in_fence:
+                self._ends.append(self._pos)
+
+    def finished(self, text: str) -> int:
+        self._scan(text)
+        # a blank line ends a block only once something follows it
+        i = bisect.bisect_left(self._ends, len(text))
+        return self._ends[i - 1] if i else 0
+
+    def commit_point(self, text: str, start: int, limit: int) -> int:
+        """Where to end a commit that begins at the finished position ``start``: the
+        last block end within ``limit`` characters, else the first one after them (a
+        block longer than the limit still goes in whole); ``start`` when none is finished."""
+        end = self.finished(text)
+        if end - start <= limit:
+            return max(end, start)
+        i = bisect.bisect_right(self._ends, start + limit)
+        within = self._ends[i - 1] if i else 0
+        if within > start:
+            return within
+        return self._ends[bisect.bisect_right(self._ends, start)]
 
 
 class MarkdownStream:
@@ -86,6 +123,7 @@ class MarkdownStream:
         self._rendered = ""  # text of the committed blocks
         self._tail_start = 0  # document position where the tail begins
         self._tail = ""
+        self._blocks = BlockScanner()
 
     def set_text(self, text: str) -> None:
         """Show ``text`` (which usually extends what is shown) with as little work as
@@ -127,19 +165,15 @@ class MarkdownStream:
     @property
     def behind(self) -> bool:
         """More finished text than one update renders is waiting (call ``catch_up``)."""
-        return split_finished(self.text) > len(self._rendered) + MAX_COMMIT_CHARS
+        return self._blocks.finished(self.text) > len(self._rendered) + MAX_COMMIT_CHARS
 
     def catch_up(self) -> None:
         self._update()
 
     def _update(self) -> None:
-        cut = split_finished(self.text)
         start = len(self._rendered)
-        if cut - start > MAX_COMMIT_CHARS:
-            # a burst: commit whole blocks up to the limit now, the rest on later updates
-            window = self.text[start : start + MAX_COMMIT_CHARS]
-            partial = split_finished(window + "\n")
-            cut = start + partial if partial else cut
+        # a burst: whole blocks up to the limit now, the rest on later updates
+        cut = self._blocks.commit_point(self.text, start, MAX_COMMIT_CHARS)
         cursor = QTextCursor(self.view.document())
         cursor.beginEditBlock()
         try:

@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import keyring
-import keyring.errors
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -157,6 +155,9 @@ def key_is_stored(provider: str) -> bool:
     """Whether the keychain holds a key for ``provider`` (never returns the key)."""
     if not secrets.keychain_available():
         return False
+    import keyring
+    import keyring.errors
+
     try:
         return bool((keyring.get_password(secrets.SERVICE, provider) or "").strip())
     except keyring.errors.KeyringError:

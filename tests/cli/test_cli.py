@@ -404,3 +404,44 @@ def test_a_context_longer_than_the_mode_allows_is_named_with_the_fix(capsys, tin
     assert code == 0, err
     note = next(line for line in err.splitlines() if line.startswith("ii-desktop: note:"))
     assert "100,000" in note and "40,960" in note and "long-context" in note
+
+
+@pytest.mark.parametrize(
+    ("argv", "window"),
+    [
+        ([], True),
+        (["gui"], True),
+        (["-v", "--data-dir", "/tmp/x", "gui"], True),
+        (["--data-dir=/tmp/x"], True),
+        (["--help"], False),
+        (["--version"], False),
+        (["ask", "q"], False),
+        (["gui", "--help"], False),
+        (["--data-dir", "gui", "ask"], False),  # "gui" here is the folder
+    ],
+)
+def test_which_command_lines_only_open_the_window(argv, window):
+    from ii_desktop.cli.main import opens_window
+
+    assert opens_window(argv) is window
+
+
+def test_the_window_starts_without_the_research_stack():
+    """What the first paint needs only: the engine, tools, HTTP client, keychain and page
+    readers load after the window shows (the launch-time target depends on it)."""
+    code = (
+        "import sys\n"
+        "from ii_desktop.cli.main import build_parser\n"
+        "build_parser(commands_too=False)\n"
+        "import ii_desktop.ui.app, ii_desktop.ui.first_run\n"
+        "heavy = ['httpx', 'keyring', 'mlx', 'mlx_lm', 'readability', 'trafilatura',\n"
+        "         'ii_desktop.research.session', 'ii_desktop.agent.run',\n"
+        "         'ii_desktop.cli.ask_cmd']\n"
+        "print([m for m in heavy if m in sys.modules])\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

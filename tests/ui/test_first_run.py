@@ -161,7 +161,8 @@ def test_bad_server_input_is_refused(qtbot, memory_keyring, url, name, message):
 def test_without_a_keychain_a_key_is_refused_plainly(qtbot):
     with use_keyring(fail.Keyring()):
         page = open_page(qtbot)
-        assert not page.key_edit.isEnabled()
+        assert page.key_edit.isEnabled(), "the keychain is looked for after the first paint"
+        qtbot.waitUntil(lambda: not page.key_edit.isEnabled())
         assert "No system keychain is available" in page.key_note.text()
         assert "II_DESKTOP_OPENAI_KEY" in page.key_note.text()
         with qtbot.assertNotEmitted(page.server_chosen):

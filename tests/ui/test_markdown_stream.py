@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QTextBrowser
 
-from ii_desktop.ui.markdown_stream import MARKDOWN, MAX_COMMIT_CHARS, MarkdownStream, split_finished
+from ii_desktop.ui.markdown_stream import (
+    MARKDOWN,
+    MAX_COMMIT_CHARS,
+    BlockScanner,
+    MarkdownStream,
+    split_finished,
+)
 
 pytestmark = pytest.mark.gui
 
@@ -50,3 +56,29 @@ def test_a_burst_is_committed_a_slice_at_a_time(qtbot):
     stream.catch_up()
     assert updates >= 3
     assert view.document().toPlainText().count("A paragraph") == answer.count("A paragraph")
+
+
+def test_the_scanner_agrees_with_a_fresh_scan_as_the_text_grows():
+    text = "".join(
+        f"Para {i}\n\n```\ncode {i}\n\nstill code\n```\n\n- item\n~~~\nx\n~~~\n" for i in range(30)
+    )
+    scanner = BlockScanner()
+    for end in range(0, len(text) + 1, 7):
+        assert scanner.finished(text[:end]) == split_finished(text[:end])
+    # a text that is not an extension of the last one is scanned afresh
+    assert scanner.finished("new\n\ntext") == len("new\n\n")
+
+
+def test_a_commit_takes_whole_blocks_and_a_long_block_goes_in_whole():
+    short = "Short block.\n\n"
+    long = "x" * 500 + "\n\n"
+    text = short * 3 + long + short + "tail"
+    scanner = BlockScanner()
+    # within the limit: every finished block
+    assert scanner.commit_point(text, 0, 10_000) == len(text) - len("tail")
+    # a limit of two blocks: the last block end within it
+    assert scanner.commit_point(text, 0, 2 * len(short)) == 2 * len(short)
+    # the next block is longer than the limit: it goes in whole, never all that is left
+    start = 3 * len(short)
+    assert scanner.commit_point(text, start, 100) == start + len(long)
+    assert scanner.commit_point("nothing finished", 0, 100) == 0

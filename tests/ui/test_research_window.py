@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from ii_desktop.agent.events import Answer, Reasoning, RunFinished, ToolResult
+from ii_desktop.agent.events import Answer, Reasoning, RunFinished, ToolCall, ToolResult
 from ii_desktop.core.settings import (
     EngineSettings,
     Settings,
@@ -329,3 +329,31 @@ def test_a_link_opened_from_the_dock_starts_a_check(qtbot, servers):
         app.removeEventFilter(handler)
     asked = engines[0].requests[0].messages[-1]["content"]
     assert asked == check_question("https://example.org/dock")
+
+
+def test_streamed_text_waiting_in_the_inbox_is_joined_in_order(qtbot, servers):
+    window, _ = make_window(qtbot, servers, [])
+    view = window.conversation.add_live("How long is the Seine?", "normal")
+    window.live_view = view
+    view.run_id = "r1"
+    seen = []
+    window.run_event.connect(seen.append)
+    call = ToolCall("r1", "c1", "web_search", {"query": "Seine"})
+    for event in (
+        Reasoning("r1", "Find "),
+        Reasoning("r1", "the river."),
+        Answer("r1", "The Seine "),
+        call,
+        Answer("r1", "is 777 "),
+        Answer("r2", "another run's text"),
+        Answer("r1", "km long."),
+    ):
+        window._post(event)  # as a run thread does, faster than the window drains
+    qtbot.waitUntil(lambda: len(seen) >= 5)
+    assert seen == [
+        Reasoning("r1", "Find the river."),
+        Answer("r1", "The Seine "),
+        call,
+        Answer("r1", "is 777 "),
+        Answer("r1", "km long."),
+    ]
