@@ -85,6 +85,17 @@ class Notice(Event):
     message: str
 
 
+@event_type("prompt_progress")
+@dataclass(frozen=True)
+class PromptProgress(Event):
+    """How far the engine has read a long prompt (``done`` of ``total`` new tokens) before
+    it writes. Shown while it lasts; notebooks do not keep it."""
+
+    run_id: str
+    done: int
+    total: int
+
+
 @event_type("stats")
 @dataclass(frozen=True)
 class Stats(Event):
@@ -103,6 +114,7 @@ class Stats(Event):
     total_reused_tokens: int
     total_prefilled_tokens: int
     total_generated_tokens: int
+    peak_memory_bytes: int = 0  # the engine's peak memory so far; 0 when it cannot tell
 
 
 @event_type("run_finished")

@@ -30,6 +30,7 @@ from ii_desktop.agent.answers import cited_urls, extract_boxed
 from ii_desktop.agent.events import (
     Answer,
     Notice,
+    PromptProgress,
     Reasoning,
     RunFinished,
     RunStarted,
@@ -46,6 +47,7 @@ from ii_desktop.core.events import (
     Event,
     GenerationDone,
     GenerationStats,
+    PrefillProgress,
     ReasoningDelta,
     ToolCallText,
 )
@@ -296,6 +298,8 @@ class ResearchRun:
                 self._emit(Answer(self.run_id, event.text))
             elif isinstance(event, ToolCallText):
                 self._tool_call_text(turn, event)
+            elif isinstance(event, PrefillProgress):
+                self._emit(PromptProgress(self.run_id, event.done, event.total))
             elif isinstance(event, GenerationStats):
                 turn.stats = event
                 self._stats(event)
@@ -337,7 +341,11 @@ class ResearchRun:
                 s.prefill_tps,
                 s.decode_tps,
                 s.time_to_first_token,
-                *totals,
+                totals[0],
+                totals[1],
+                totals[2],
+                totals[3],
+                s.peak_memory_bytes,
             )
         )
 

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ii_desktop.agent.events import RunFinished
+from ii_desktop.agent.events import PromptProgress, RunFinished
 from ii_desktop.agent.run import ResearchRun, RunOptions
 from ii_desktop.core.errors import UsageError
 from ii_desktop.core.events import Event
@@ -147,7 +147,8 @@ class ResearchSession:
             rec = recorder
 
             def on_event(event: Event) -> None:
-                rec(event)
+                if not isinstance(event, PromptProgress):  # passing; not worth keeping
+                    rec(event)
                 sink(event)
 
             try:

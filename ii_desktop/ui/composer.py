@@ -50,6 +50,7 @@ class Composer(QFrame):
         self.edit.setFrameShape(QFrame.Shape.NoFrame)
         self.edit.setStyleSheet("border: none; background: transparent;")
         self.edit.setFixedHeight(64)
+        self.edit.setTabChangesFocus(True)  # Tab moves on, as in any form; never a trap
         self.edit.send.connect(self._send)
         layout.addWidget(self.edit)
         row = QHBoxLayout()

@@ -31,6 +31,7 @@ from PySide6.QtGui import (
     QKeySequence,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -42,7 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ii_desktop.agent.events import Answer, Reasoning
+from ii_desktop.agent.events import Answer, Reasoning, Stats
 from ii_desktop.core.errors import AppError
 from ii_desktop.core.events import Event
 from ii_desktop.core.settings import (
@@ -53,7 +54,7 @@ from ii_desktop.core.settings import (
     load_settings,
     save_settings,
 )
-from ii_desktop.ui import theme
+from ii_desktop.ui import theme, widgets
 from ii_desktop.ui.background import run_in_background
 from ii_desktop.ui.composer import Composer
 from ii_desktop.ui.conversation import ConversationView
@@ -139,6 +140,7 @@ class MainWindow(QMainWindow):
         self.notebook_id: str | None = None
         self._closing = False
         self._engine_error: str | None = None
+        self._engine_text = ""
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
         # run threads put events in an inbox and wake the GUI thread once per batch; the
@@ -158,6 +160,7 @@ class MainWindow(QMainWindow):
         self._restore_state()
         if configured(self.settings):
             self.pages.setCurrentWidget(self.research_page)
+            self.composer.edit.setFocus()  # the window opens ready for a question
             if start_engine:
                 QTimer.singleShot(0, self.start_engine)
         else:
@@ -286,6 +289,12 @@ class MainWindow(QMainWindow):
         window = bar.addMenu("&Window")
         self._add(window, "Minimize", self.showMinimized, "Ctrl+M")
         self._add(window, "Zoom", self._zoom)
+        window.addSeparator()
+        self._add(window, "Bring All to Front", self._bring_all_to_front)
+        window.addSeparator()
+        self.window_menu = window
+        self._window_actions: list[QAction] = []
+        window.aboutToShow.connect(self._fill_window_menu)
 
         help_menu = bar.addMenu("&Help")
         about = self._add(help_menu, f"About {APP_NAME}", self._about)
@@ -297,6 +306,34 @@ class MainWindow(QMainWindow):
                 QUrl("https://huggingface.co/Intelligent-Internet/II-Search-4B")
             ),
         )
+
+    def _open_windows(self) -> list[QWidget]:
+        """This window and the readers open beside it, in the order they were opened."""
+        return [
+            w
+            for w in QApplication.topLevelWidgets()
+            if w.isVisible() and (w is self or w.parent() is self) and w.windowTitle()
+        ]
+
+    def _fill_window_menu(self) -> None:
+        """The Window menu lists each open window, the active one checked (as on a Mac)."""
+        for action in self._window_actions:
+            self.window_menu.removeAction(action)
+            action.deleteLater()
+        self._window_actions = []
+        for w in self._open_windows():
+            action = QAction(w.windowTitle(), self.window_menu)
+            action.setCheckable(True)
+            action.setChecked(w.isActiveWindow())
+            action.triggered.connect(lambda *_, w=w: _bring_forward(w))
+            self.window_menu.addAction(action)
+            self._window_actions.append(action)
+
+    def _bring_all_to_front(self) -> None:
+        for w in self._open_windows():
+            if w is not self:
+                _bring_forward(w)
+        _bring_forward(self)
 
     def _add(self, menu: Any, text: str, slot: Callable[[], Any], shortcut: Any = None) -> QAction:
         action = QAction(text, self)
@@ -356,6 +393,7 @@ class MainWindow(QMainWindow):
                 label += f" · {info.quantization} · {info.context_length:,} tokens"
                 for note in getattr(info, "notes", ()):
                     self.show_problem(note)
+            self._engine_text = label
             self.engine_label.setText(label)
             self.statusBar().showMessage(f"Model ready in {time.monotonic() - started:.1f} s", 4000)
             self.composer.set_ready(True)
@@ -533,7 +571,16 @@ class MainWindow(QMainWindow):
         if view is None or getattr(event, "run_id", None) != view.run_id:
             return  # a late event from an earlier run
         view.apply(event)
+        if isinstance(event, Stats) and event.peak_memory_bytes:
+            self._show_memory(event.peak_memory_bytes)
         self.run_event.emit(event)
+
+    def _show_memory(self, peak: int) -> None:
+        label = self._engine_text or self.engine_label.text()
+        self.engine_label.setText(f"{label} · {peak / 1e9:.1f} GB peak memory")
+        self.engine_label.setToolTip(
+            "The most memory the model has used so far (weights, KV caches and work space)"
+        )
 
     @Slot(object)
     def _on_done(self, active: ActiveRun) -> None:
@@ -612,7 +659,7 @@ class MainWindow(QMainWindow):
         from ii_desktop.ui.reader import ReaderDialog
 
         if page.get("text") or page.get("markdown"):
-            ReaderDialog(page, self).open()
+            _show_reader(ReaderDialog(page, self))
             return
         url, paths = str(page.get("url") or ""), self._paths
 
@@ -628,7 +675,7 @@ class MainWindow(QMainWindow):
             else:
                 page.update(text=saved.model_text or saved.full_text, markdown=saved.markdown)
                 page["title"] = saved.title or page.get("title")
-            ReaderDialog(page, self).open()
+            _show_reader(ReaderDialog(page, self))
 
         run_in_background(
             load, show, lambda exc: self.show_problem(f"Could not read the page: {exc}")
@@ -767,14 +814,15 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         running = self.active is not None and not self.active.done()
         if running and not self._closing:
-            answer = QMessageBox.question(
+            stop = widgets.confirm(
                 self,
-                "Stop the research?",
-                "A question is still being researched. Stop it and close? What was found so "
-                "far is kept in the notebook.",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                "Stop the research and close?",
+                "A question is still being researched. What was found so far is kept in "
+                "the notebook.",
+                "Stop and Close",
+                cancel="Keep Researching",
             )
-            if answer != QMessageBox.StandardButton.Yes:
+            if not stop:
                 event.ignore()
                 return
         self._closing = True
@@ -786,6 +834,21 @@ class MainWindow(QMainWindow):
             self.session.close()
             self.session = None
         super().closeEvent(event)
+
+
+def _show_reader(reader: QWidget) -> None:
+    """A reader is a window of its own: the research window stays usable beside it."""
+    reader.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+    reader.setWindowFlag(Qt.WindowType.Window, True)
+    reader.show()
+    reader.raise_()
+
+
+def _bring_forward(window: QWidget) -> None:
+    if window.isMinimized():
+        window.showNormal()
+    window.raise_()
+    window.activateWindow()
 
 
 @dataclass

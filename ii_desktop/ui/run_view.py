@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from ii_desktop.agent.events import (
     Answer,
     Notice,
+    PromptProgress,
     Reasoning,
     RunFinished,
     RunStarted,
@@ -47,6 +48,7 @@ from ii_desktop.ui import theme
 from ii_desktop.ui.markdown_stream import GrowingBrowser, MarkdownStream, PlainStream
 
 FLUSH_MS = 40
+PROMPT_PROGRESS_MIN_TOKENS = 1024  # shorter prompts are read too fast to report
 MODE_LABELS = {"normal": "Answer", "short": "Short answer", "report": "Report"}
 
 
@@ -143,6 +145,7 @@ class RunView(QFrame):
         self._user_toggled = False
         self._stats: Stats | None = None
         self._streamed_links: dict[str, tuple[int, bool]] | None = None
+        self._label_before_reading = ""  # the working label while a prompt is read
         self._started = time.monotonic()
         self._build()
         self._timer = QTimer(self)
@@ -277,6 +280,16 @@ class RunView(QFrame):
             if event.kind == "page":
                 self._read_urls.add(event.url)
             self._render_sources()
+        elif isinstance(event, PromptProgress):
+            if event.total >= PROMPT_PROGRESS_MIN_TOKENS and event.done < event.total:
+                share = 100 * event.done // max(1, event.total)
+                self._label_before_reading = self._label_before_reading or (
+                    self.working_label.text()
+                )
+                self.working_label.setText(
+                    f"Reading {_thousands(event.total)} tokens of context… {share}%"
+                )
+            return
         elif isinstance(event, Stats):
             self.flush()
             self._stats = event
@@ -301,6 +314,9 @@ class RunView(QFrame):
 
     def flush(self) -> None:
         """Draw buffered text: reasoning appended as plain text, the answer's tail."""
+        if self._label_before_reading and (self._pending_reasoning or self._pending_answer):
+            self.working_label.setText(self._label_before_reading)  # the model is writing
+            self._label_before_reading = ""
         if self._pending_reasoning:
             text = "".join(self._pending_reasoning)
             self._pending_reasoning = []

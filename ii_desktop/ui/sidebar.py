@@ -91,6 +91,7 @@ from ii_desktop.notebooks import (
     render_html,
     render_markdown,
 )
+from ii_desktop.ui import widgets
 from ii_desktop.ui.background import run_in_background
 from ii_desktop.ui.theme import Colors, colors, is_dark
 
@@ -979,17 +980,10 @@ class NotebookSidebar(QWidget):
         what = f"Delete “{self._title(notebook_id)}”?"
         if known is None or known.runs:
             questions = "questions" if known is None else plural(known.runs, "question")
-            text = f"{what} Its {questions} and saved pages are removed. This cannot be undone."
+            text = f"Its {questions} and saved pages are removed. This cannot be undone."
         else:
-            text = f"{what} This cannot be undone."
-        answer = QMessageBox.question(
-            self,
-            "Delete Notebook",
-            text,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+            text = "This cannot be undone."
+        return widgets.confirm(self, what, text, "Delete", destructive=True)
 
     def export_selected(self, fmt: str) -> None:
         notebook_id = self.current_notebook_id()

@@ -1,5 +1,6 @@
 """Small widgets the app's style sheet needs: spin boxes and popups that draw their own
-chevrons (a style sheet that rounds their frames also removes the native arrows)."""
+chevrons (a style sheet that rounds their frames also removes the native arrows); and the
+one confirmation dialog, whose buttons say what they do."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
     QDoubleSpinBox,
+    QMessageBox,
     QSpinBox,
     QStyle,
     QStyleOptionComboBox,
@@ -17,6 +19,33 @@ from PySide6.QtWidgets import (
 )
 
 from ii_desktop.ui import theme
+
+
+def confirm(
+    parent: QWidget | None,
+    title: str,
+    text: str,
+    action: str,
+    cancel: str = "Cancel",
+    destructive: bool = False,
+) -> bool:
+    """Ask before doing something; True when the user chose ``action``. The buttons are
+    named for what they do (as the Mac guidelines ask: "Delete", not "Yes"); Cancel is
+    the default and Escape's answer, so a stray Return never destroys anything."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning if destructive else QMessageBox.Icon.Question)
+    box.setWindowTitle(title)
+    box.setText(title)
+    box.setInformativeText(text)
+    role = (
+        QMessageBox.ButtonRole.DestructiveRole if destructive else QMessageBox.ButtonRole.AcceptRole
+    )
+    chosen = box.addButton(action, role)
+    keep = box.addButton(cancel, QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    box.exec()
+    return box.clickedButton() is chosen
 
 
 def _chevron(painter: QPainter, rect: QRect, up: bool, color: QColor) -> None:

@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from ii_desktop.agent.events import RunFinished, Stats, ToolResult
+from ii_desktop.agent.events import PromptProgress, RunFinished, Stats, ToolResult
 from ii_desktop.agent.run import ResearchRun, RunOptions
 from ii_desktop.engine.request import GenerationRequest, Sampling
 from ii_desktop.tools.base import WEB_SEARCH_SCHEMA, WEB_VISIT_SCHEMA, ToolContext
@@ -158,5 +158,35 @@ def test_an_empty_turn_is_retried_from_the_cache_and_the_rewrite_waits_for_the_r
         )
         handle.wait(60)
         assert handle.stats.reused_tokens == len(history)
+    finally:
+        engine.close()
+
+
+def test_a_long_prompt_reports_its_progress_and_the_memory_it_took(tiny_model_dir, ctx):
+    engine = start_engine(tiny_model_dir, prefill_chunk=64)
+    try:
+        scripted = ScriptedEngine(engine, ["<think>\nDone.\n</think>\n\nParis."])
+        events = []
+        question = "What is the capital of France? " + "Some context about the city. " * 60
+        run = ResearchRun(
+            scripted,
+            [StaticSearch(), StaticVisit()],
+            ctx,
+            question,
+            RunOptions(challenge_unsearched=False),
+            on_event=events.append,
+        )
+        assert run.run().reason == "answered"
+        progress = [e for e in events if isinstance(e, PromptProgress)]
+        assert len(progress) >= 3, "one report per prefill chunk"
+        assert [p.done for p in progress] == sorted(p.done for p in progress)
+        # the prompt's last token goes through the model with the first decode step
+        assert progress[-1].total - 1 <= progress[-1].done <= progress[-1].total
+        assert all(p.run_id == run.run_id for p in progress)
+        stats = next(e for e in events if isinstance(e, Stats))
+        assert stats.peak_memory_bytes > 0
+        # progress comes before the answer it precedes
+        first_answer = next(i for i, e in enumerate(events) if type(e).__name__ == "Answer")
+        assert events.index(progress[-1]) < first_answer
     finally:
         engine.close()

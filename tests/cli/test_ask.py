@@ -9,8 +9,7 @@ import sys
 import pytest
 
 from ii_desktop.cli.main import main
-from tests.helpers.fake_search_servers import FakeSearchServer
-from tests.helpers.page_server import PageServer
+from tests.helpers.research import page_and_search, tool_call
 from tests.helpers.sse_server import ChatServer, Reply, delta_chunk
 
 ARTICLE = b"""<!doctype html><html><head><title>The Seine - River Atlas</title></head><body>
@@ -27,18 +26,10 @@ def turn(reasoning: str, body: str) -> str:
     return f"<think>\n{reasoning}\n</think>\n\n{body}"
 
 
-def tool_call(name: str, **arguments) -> str:
-    return f"<tool_call>\n{json.dumps({'name': name, 'arguments': arguments})}\n</tool_call>"
-
-
 @pytest.fixture
 def servers():
-    pages = PageServer()
-    pages.page("/seine", ARTICLE)
-    search = FakeSearchServer("searxng")
-    yield pages, search
-    pages.close()
-    search.close()
+    with page_and_search("/seine", ARTICLE) as both:
+        yield both
 
 
 def write_replay(tmp_path, pages):

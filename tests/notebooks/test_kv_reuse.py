@@ -58,6 +58,10 @@ def ask(model_dir, question: str, turns: list[str]) -> tuple[str, list[Stats]]:
             run.run()
     finally:
         recorder.close(run.messages)
+        # the app stays open a moment after an answer: the history rewrite that follows
+        # a run finishes before the cache is saved (a close mid-rewrite is tested with
+        # the engine: the rewrite then finishes when the notebook is opened again)
+        engine.wait_idle(60)
         engine.close()  # persists the conversation's cache
     assert conversation_id is not None
     return conversation_id, stats

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import plistlib
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication
 
-from ii_desktop.agent.events import Answer, Reasoning, RunFinished, ToolCall, ToolResult
+from ii_desktop.agent.events import (
+    Answer,
+    PromptProgress,
+    Reasoning,
+    RunFinished,
+    Stats,
+    ToolCall,
+    ToolResult,
+)
 from ii_desktop.core.settings import (
     EngineSettings,
     Settings,
@@ -19,11 +27,10 @@ from ii_desktop.core.settings import (
 )
 from ii_desktop.engine.replay import ReplayEngine
 from ii_desktop.notebooks import NotebookStore
-from ii_desktop.ui import theme
+from ii_desktop.ui import theme, widgets
 from ii_desktop.ui.drops import check_question, read_webloc, urls_from_drop
 from ii_desktop.ui.main_window import MainWindow
-from tests.helpers.fake_search_servers import FakeSearchServer
-from tests.helpers.page_server import PageServer
+from tests.helpers.research import page_and_search, tool_call
 
 pytestmark = pytest.mark.gui
 
@@ -34,10 +41,6 @@ ARTICLE = (
     * 4
     + b"</article></body></html>"
 )
-
-
-def tool_call(name: str, **arguments) -> str:
-    return f"<tool_call>\n{json.dumps({'name': name, 'arguments': arguments})}\n</tool_call>"
 
 
 def turns(url: str, answer: str = "") -> list[str]:
@@ -52,19 +55,13 @@ def turns(url: str, answer: str = "") -> list[str]:
 @pytest.fixture(autouse=True)
 def never_block_on_close(monkeypatch):
     """A window closed at teardown mid-run must not wait on a modal question."""
-    from PySide6.QtWidgets import QMessageBox
-
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(widgets, "confirm", lambda *a, **k: True)
 
 
 @pytest.fixture
 def servers():
-    pages = PageServer()
-    pages.page("/seine", ARTICLE)
-    search = FakeSearchServer("searxng")
-    yield pages, search
-    pages.close()
-    search.close()
+    with page_and_search("/seine", ARTICLE) as both:
+        yield both
 
 
 def make_window(qtbot, servers, script, delay=0.0, engines=None):
@@ -279,20 +276,17 @@ def test_the_theme_switch_restyles_the_window(qtbot, servers):
 
 
 def test_closing_mid_run_asks_then_cancels_and_keeps_the_run(qtbot, servers, monkeypatch):
-    from PySide6.QtWidgets import QMessageBox
-
     pages, _ = servers
     long_answer = "The Seine is long. " * 400
     window, _ = make_window(qtbot, servers, turns(pages.url("/seine"), long_answer), delay=0.01)
     window.ask("How long is the Seine?")
     qtbot.waitUntil(lambda: bool(window.live_view.answer.text), timeout=20000)
     asked = []
-    monkeypatch.setattr(
-        QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.No
-    )
+    monkeypatch.setattr(widgets, "confirm", lambda *a, **k: asked.append((a, k)) and False)
     window.close()
-    assert asked and window.isVisible()  # said no: still open, still running
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    assert asked and window.isVisible()  # kept researching: still open, still running
+    assert asked[0][0][3] == "Stop and Close" and asked[0][1]["cancel"] == "Keep Researching"
+    monkeypatch.setattr(widgets, "confirm", lambda *a, **k: True)
     active = window.active
     window.close()
     assert not window.isVisible()
@@ -357,3 +351,65 @@ def test_streamed_text_waiting_in_the_inbox_is_joined_in_order(qtbot, servers):
         Answer("r1", "is 777 "),
         Answer("r1", "km long."),
     ]
+
+
+def test_long_prompts_show_progress_and_the_status_bar_shows_memory(qtbot, servers):
+    window, _ = make_window(qtbot, servers, [])
+    view = window.conversation.add_live("How long is the Seine?", "normal")
+    window.live_view = view
+    view.run_id = "r1"
+    before = view.working_label.text()
+    window._post(PromptProgress("r1", 100, 200))  # too short to report
+    window._post(PromptProgress("r1", 2048, 8192))
+    qtbot.waitUntil(lambda: "%" in view.working_label.text())
+    assert view.working_label.text() == "Reading 8,192 tokens of context… 25%"
+    assert before != view.working_label.text()
+    window._post(Reasoning("r1", "Now the model writes."))
+    qtbot.waitUntil(lambda: view.working_label.text() == before)
+    stats = Stats(
+        "r1", 1, 9, 0, 9, 4, 100.0, 20.0, 0.1, 9, 0, 9, 4, peak_memory_bytes=2_900_000_000
+    )
+    window._post(stats)
+    qtbot.waitUntil(lambda: "peak memory" in window.engine_label.text())
+    assert "2.9 GB peak memory" in window.engine_label.text()
+    window._post(Stats("r1", 2, 9, 0, 9, 4, 100.0, 20.0, 0.1, 9, 0, 9, 4, 3_100_000_000))
+    qtbot.waitUntil(lambda: "3.1 GB" in window.engine_label.text())
+    assert window.engine_label.text().count("peak memory") == 1
+
+
+def test_the_window_menu_lists_the_research_window_and_open_readers(qtbot, servers):
+    from ii_desktop.ui.reader import ReaderDialog
+
+    window, _ = make_window(qtbot, servers, [])
+    page = {"url": "https://example.org/seine", "title": "The Seine", "text": "777 km."}
+    window.open_reader(page)
+    qtbot.waitUntil(lambda: any(isinstance(w, ReaderDialog) for w in window._open_windows()))
+    reader = next(w for w in window._open_windows() if isinstance(w, ReaderDialog))
+    assert not reader.isModal(), "reading a source must not lock the research window"
+    for _ in range(2):  # refilled each time the menu opens, never duplicated
+        window._fill_window_menu()
+        titles = [a.text() for a in window._window_actions]
+        assert titles == [window.windowTitle(), "The Seine"]
+    reader.showMinimized()
+    window._window_actions[1].trigger()
+    qtbot.waitUntil(lambda: not reader.isMinimized())
+    reader.close()
+    qtbot.waitUntil(lambda: len(window._open_windows()) == 1)
+
+
+def test_keyboard_only_the_window_opens_in_the_question_and_tab_moves_on(qtbot, servers):
+    window, _ = make_window(qtbot, servers, [])
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.composer.edit.hasFocus())
+    window.composer.edit.setPlainText("How long")
+    qtbot.keyClick(window.composer.edit, Qt.Key.Key_Tab)
+    assert window.composer.edit.toPlainText() == "How long", "Tab types nothing"
+    assert window.composer.mode.hasFocus()
+    order = []
+    for _ in range(6):
+        widget = QApplication.focusWidget()
+        order.append(widget.accessibleName())
+        qtbot.keyClick(widget, Qt.Key.Key_Tab)
+    assert {"Answer mode", "Ask", "Search notebooks"} <= set(order)
+    # every control on the way has a name a screen reader can say
+    assert all(order)

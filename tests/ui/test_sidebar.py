@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from ii_desktop.core.settings import app_paths
 from ii_desktop.notebooks import NotebookStore
+from ii_desktop.ui import widgets
 from ii_desktop.ui.sidebar import (
     EMPTY_HINT,
     ID_ROLE,
@@ -290,11 +291,7 @@ def test_keyboard_moves_opens_and_asks_to_delete(qtbot, monkeypatch):
     assert picked == [paris]
 
     asked = []
-    monkeypatch.setattr(
-        QMessageBox,
-        "question",
-        lambda *args: asked.append(args[2]) or QMessageBox.StandardButton.No,
-    )
+    monkeypatch.setattr(widgets, "confirm", lambda *args, **kw: asked.append(args[1]) and False)
     qtbot.keyClick(view, Qt.Key.Key_Backspace)
     qtbot.keyClick(view, Qt.Key.Key_Delete)
     assert len(asked) == 2 and "“Paris”" in asked[0]
@@ -401,23 +398,27 @@ def test_delete_selects_the_next_notebook(qtbot, three):
 def test_delete_selected_asks_first(qtbot, three, monkeypatch):
     (paris, _rome, _oslo), sidebar = three
     asked = []
-    answer = QMessageBox.StandardButton.No
+    answer = False
 
-    def question(parent, title, text, buttons, default):
-        asked.append(text)
-        assert default == QMessageBox.StandardButton.No
+    def confirm(parent, title, text, action, destructive=False):
+        asked.append((title, text, action, destructive))
         return answer
 
-    monkeypatch.setattr(QMessageBox, "question", question)
+    monkeypatch.setattr(widgets, "confirm", confirm)
     sidebar.set_current(paris)
     sidebar.delete_selected()
     qtbot.wait(100)
     assert asked == [
-        "Delete “Paris”? Its 2 questions and saved pages are removed. This cannot be undone."
+        (
+            "Delete “Paris”?",
+            "Its 2 questions and saved pages are removed. This cannot be undone.",
+            "Delete",
+            True,
+        )
     ]
     assert stored(paris) is not None
 
-    answer = QMessageBox.StandardButton.Yes
+    answer = True
     with qtbot.waitSignal(sidebar.notebook_deleted, timeout=WAIT_MS):
         sidebar.delete_selected()
     assert stored(paris) is None

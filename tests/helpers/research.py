@@ -1,0 +1,28 @@
+"""What research-run tests share: the model's tool-call text and the local web it uses."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from tests.helpers.fake_search_servers import FakeSearchServer
+from tests.helpers.page_server import PageServer
+
+
+def tool_call(name: str, **arguments: object) -> str:
+    """A tool call as the model writes it."""
+    return f"<tool_call>\n{json.dumps({'name': name, 'arguments': arguments})}\n</tool_call>"
+
+
+@contextmanager
+def page_and_search(path: str, page: bytes) -> Iterator[tuple[PageServer, FakeSearchServer]]:
+    """A page server holding ``page`` at ``path`` and a SearXNG-like search server."""
+    pages = PageServer()
+    pages.page(path, page)
+    search = FakeSearchServer("searxng")
+    try:
+        yield pages, search
+    finally:
+        pages.close()
+        search.close()
