@@ -39,6 +39,12 @@ from ii_desktop.agent.events import (
     ToolCall,
     ToolResult,
 )
+from ii_desktop.agent.history import (
+    PastRun,
+    build_history,
+    compact_answer,
+    history_budget,
+)
 from ii_desktop.agent.sources import SourceRegistry
 from ii_desktop.agent.tool_calls import ParsedCall, parse_tool_call
 from ii_desktop.core.errors import AppError, UsageError
@@ -103,8 +109,11 @@ class _Stop(Exception):
 class ResearchRun:
     """Runs one question to a sourced answer. ``run()`` blocks: call it off the GUI thread.
 
-    ``history`` is earlier conversation (for a continued notebook); after the run,
-    ``messages`` holds the whole conversation including this run, ready to continue.
+    A continued notebook passes its earlier runs as ``past_runs`` (compact: question and
+    answer, see ``agent.history``) and the notebook's ``system_prompt``; after the run,
+    ``history_entry`` is this run in that form (None when it found no answer).
+    ``history`` instead passes earlier messages as they are; after the run, ``messages``
+    holds the whole conversation including this run.
     """
 
     def __init__(
@@ -119,6 +128,7 @@ class ResearchRun:
         conversation_id: str | None = None,
         run_id: str | None = None,
         system_prompt: str | None = None,
+        past_runs: Sequence[PastRun] | None = None,
     ) -> None:
         if not question.strip():
             raise UsageError("The question is empty.")
@@ -134,11 +144,20 @@ class ResearchRun:
         self.run_id = run_id or uuid.uuid4().hex[:12]
         self.conversation_id = conversation_id or f"run-{self.run_id}"
         self._sink = on_event or (lambda event: None)
-        self.messages: list[dict[str, Any]] = list(history)
+        self.system_prompt = system_prompt or prompts.system_prompt()
+        self.past_runs = list(past_runs) if past_runs is not None else None
+        self.left_out = 0  # earlier runs the notebook's history had no room for
+        self.history_entry: PastRun | None = None
+        if self.past_runs is not None:
+            built = build_history(self.system_prompt, self.past_runs, self._history_budget())
+            self.messages: list[dict[str, Any]] = built.messages
+            self.left_out = built.left_out
+        else:
+            self.messages = list(history)
         if not self.messages or self.messages[0].get("role") != "system":
-            self.messages.insert(
-                0, {"role": "system", "content": system_prompt or prompts.system_prompt()}
-            )
+            self.messages.insert(0, {"role": "system", "content": self.system_prompt})
+        else:
+            self.system_prompt = str(self.messages[0].get("content") or self.system_prompt)
         self.messages.append(
             {"role": "user", "content": prompts.user_message(question, self.options.mode)}
         )
@@ -169,8 +188,23 @@ class ResearchRun:
 
     # --- the loop -------------------------------------------------------------------
 
+    def _history_budget(self) -> int:
+        try:
+            context = self.engine.context_length
+        except Exception:  # an engine that cannot say yet: the default share
+            context = None
+        return history_budget(context)
+
     def run(self) -> RunFinished:
         self._emit(RunStarted(self.run_id, self.question, self.options.mode))
+        if self.left_out:
+            kept = len(self.past_runs or ()) - self.left_out
+            self._notice(
+                "history_trimmed",
+                f"The {self.left_out} oldest questions of this notebook do not fit the "
+                f"model's context and are left out (the {kept} latest are kept); pages they "
+                "read can still be found with a search of this notebook's saved pages.",
+            )
         answer = ""
         try:
             answer = self._loop()
@@ -476,8 +510,19 @@ class ResearchRun:
     # --- the end --------------------------------------------------------------------
 
     def _finish(self, reason: str, answer: str, error: str | None) -> RunFinished:
+        if reason in ("answered", "budget") and answer.strip():
+            pages = [(e.title, e.url) for e in self.sources.entries if e.kind == "page"]
+            entry = PastRun(self.question, self.options.mode, compact_answer(answer, pages))
+            self.history_entry = entry
+        next_history = None
+        if self.past_runs is not None:
+            # the cache is rewritten into exactly what the next question starts with
+            runs = [*self.past_runs, *([self.history_entry] if self.history_entry else [])]
+            next_history = build_history(
+                self.system_prompt, runs, self._history_budget()
+            ).messages
         try:
-            self.engine.end_run(self.conversation_id)
+            self.engine.end_run(self.conversation_id, next_history)
         except Exception:  # preparing the cache for a follow-up is an optimisation
             log.exception("the engine could not prepare the conversation for a follow-up")
         boxed = extract_boxed(answer) if answer else None

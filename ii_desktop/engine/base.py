@@ -3,7 +3,8 @@ OpenAI-compatible server, or a replay of scripted output. Plain Python; no mlx."
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from ii_desktop.engine.handle import EventCallback, GenerationHandle
 from ii_desktop.engine.request import GenerationRequest
@@ -27,9 +28,12 @@ class Engine(Protocol):
         counting is impossible), or None when unknown."""
         ...
 
-    def end_run(self, conversation_id: str) -> None:
+    def end_run(
+        self, conversation_id: str, history: Sequence[dict[str, Any]] | None = None
+    ) -> None:
         """The caller's run in this conversation has ended; an engine with a KV cache may
-        now prepare it for the next question."""
+        now prepare it for the next question, whose prompt starts with ``history`` (when
+        given; else with the last request's messages and reply)."""
         ...
 
     def close(self) -> object: ...

@@ -14,6 +14,7 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -173,7 +174,9 @@ class OpenAIEngine:
     def count_prompt_tokens(self, request: GenerationRequest) -> int | None:
         return estimate_tokens(request)
 
-    def end_run(self, conversation_id: str) -> None:
+    def end_run(
+        self, conversation_id: str, history: Sequence[dict[str, Any]] | None = None
+    ) -> None:
         return None  # no cache of ours to prepare
 
     def close(self) -> None:

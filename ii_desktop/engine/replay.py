@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ii_desktop.core.errors import UsageError
 from ii_desktop.core.events import GenerationDone, GenerationStats
@@ -84,7 +86,9 @@ class ReplayEngine:
     def count_prompt_tokens(self, request: GenerationRequest) -> int | None:
         return estimate_tokens(request)
 
-    def end_run(self, conversation_id: str) -> None:
+    def end_run(
+        self, conversation_id: str, history: Sequence[dict[str, Any]] | None = None
+    ) -> None:
         return None  # no cache of ours to prepare
 
     def generate(

@@ -23,7 +23,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,6 +109,7 @@ class _LastTurn:
     raw: str
     finish: str
     tool_call: bool
+    history: Sequence[dict[str, Any]] | None = None  # what the next prompt starts with
 
 
 _STOP = object()  # queued by close(), after the jobs already waiting
@@ -196,14 +197,18 @@ class MLXEngine:
             handle.emit(GenerationDone(request.request_id, "error", "", str(exc)))
         return handle
 
-    def end_run(self, conversation_id: str) -> None:
+    def end_run(
+        self, conversation_id: str, history: Sequence[dict[str, Any]] | None = None
+    ) -> None:
         """The caller's run in this conversation is over (no retry or tool round follows):
         rewrite its cache, in the background, into the form the next question's prompt
-        starts with, then save it. A research loop calls this once its run has ended."""
+        starts with (``history``, when the caller builds it; else the last request's
+        messages and reply), then save it. A research loop calls this once its run ended."""
+        kept = list(history) if history is not None else None
         if self._on_engine_thread():
-            self._end_run(conversation_id)
+            self._end_run(conversation_id, kept)
         else:
-            self._submit(lambda: self._end_run(conversation_id))
+            self._submit(lambda: self._end_run(conversation_id, kept))
 
     def preload(self, conversation_id: str) -> Future[bool]:
         """Bring a conversation's saved cache into memory ahead of its next question (for
@@ -652,9 +657,12 @@ class MLXEngine:
         coalescer.flush()
         return finish, generated, first_token_at, coalescer
 
-    def _end_run(self, conversation_id: str) -> None:
+    def _end_run(
+        self, conversation_id: str, history: list[dict[str, Any]] | None = None
+    ) -> None:
         last = self._last_turns.get(conversation_id)
         if last is not None:
+            last.history = history
             self._schedule_background(last)
 
     def _schedule_background(self, last: _LastTurn) -> None:
@@ -662,7 +670,9 @@ class MLXEngine:
         request = last.request
         self._last_turns.pop(request.conversation_id, None)
         target = None
-        if request.prewarm_history and last.finish in ("stop", "length") and last.raw:
+        if request.prewarm_history and last.history is not None:
+            target = self._prefix_tokens(last.history, request)
+        elif request.prewarm_history and last.finish in ("stop", "length") and last.raw:
             target = self._history_tokens(request, last.raw)
         if target is not None or self._persist:
             self._background[request.conversation_id] = target
@@ -684,12 +694,19 @@ class MLXEngine:
         return known or source == "disk"
 
     def _history_tokens(self, request: GenerationRequest, raw: str) -> list[int] | None:
-        """Tokens the next prompt will start with: this reply as history, then a user turn.
+        """Tokens the next prompt will start with: this reply as history, then a user turn."""
+        return self._prefix_tokens(
+            [*request.messages, {"role": "assistant", "content": raw}], request
+        )
+
+    def _prefix_tokens(
+        self, messages: Sequence[dict[str, Any]], request: GenerationRequest
+    ) -> list[int] | None:
+        """Tokens a prompt that continues ``messages`` with a user turn starts with.
 
         Rendered twice with different user messages; the common prefix is exactly the
         part that does not depend on the next question.
         """
-        messages = [*request.messages, {"role": "assistant", "content": raw}]
         texts = []
         for sentinel in _SENTINELS:
             text, _ = self._render(

@@ -7,13 +7,14 @@ data folder. Imports neither Qt nor mlx; the PDF export lives in ``ii_desktop.ui
 Recording a run::
 
     recorder = start_recording(paths, question, mode, notebook_title)
-    conversation_id, history = recorder.conversation()
-    run = ResearchRun(..., on_event=recorder, history=history,
-                      conversation_id=conversation_id, run_id=recorder.run_id)
+    earlier = recorder.conversation()
+    run = ResearchRun(..., on_event=recorder, past_runs=earlier.past_runs,
+                      system_prompt=earlier.system_prompt,
+                      conversation_id=earlier.conversation_id, run_id=recorder.run_id)
     try:
         run.run()
     finally:
-        recorder.close(run.messages)
+        recorder.close(run.history_entry, run.system_prompt)
     if recorder.save_problem: tell the user
 """
 

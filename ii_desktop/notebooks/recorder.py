@@ -17,16 +17,16 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Sequence
 from typing import Any
 
 from ii_desktop.agent.events import Answer, Reasoning, RunFinished, ToolResult
+from ii_desktop.agent.history import PastRun
 from ii_desktop.core.events import Event
 from ii_desktop.core.settings import AppPaths
 from ii_desktop.notebooks.errors import NotebookError
 from ii_desktop.notebooks.pages import page_from_result
 from ii_desktop.notebooks.privacy import scrub, scrub_text
-from ii_desktop.notebooks.records import NewRun, RunBatch
+from ii_desktop.notebooks.records import Conversation, NewRun, RunBatch
 from ii_desktop.notebooks.runlog import RunLog
 from ii_desktop.notebooks.store import NotebookStore, new_id
 
@@ -108,8 +108,8 @@ class RunRecorder:
             self._new_run = NewRun(notebook_id, question, mode, time.time())
         self._problem = problem if store is None else None
         self._saved_answer: str | None = None
-        self._messages: list[dict[str, Any]] | None = None
-        self._messages_saved = True
+        self._context: str | None = None  # written with the last batch
+        self._system_prompt: str | None = None
         self._last_write = 0.0
         self._retry_delay = 0.0
         self._retry_at = 0.0
@@ -153,14 +153,15 @@ class RunRecorder:
         with self._lock:
             return [event for _, event in self._queue]
 
-    def conversation(self) -> tuple[str | None, list[dict[str, Any]]]:
-        """The notebook's KV-cache id and history for this run; (None, []) when unsaved."""
+    def conversation(self) -> Conversation:
+        """What this run continues: the notebook's KV-cache id, system prompt and earlier
+        runs (no id and no runs when the run is not saved)."""
         if self.store is None or self.notebook_id is None:
-            return None, []
+            return Conversation(None, None)
         try:
             return self.store.conversation(self.notebook_id)
         except NotebookError:
-            return None, []
+            return Conversation(None, None)
 
     # --- writing --------------------------------------------------------------------
 
@@ -187,7 +188,7 @@ class RunRecorder:
                 answer = self.log.answer
                 status, error = self._final_status or self.log.status, self.log.error
                 finished = self._finished_at
-                messages = None if self._messages_saved else self._messages
+                context, system_prompt = self._context, self._system_prompt
             events = _coalesce(taken)
             batch = RunBatch(
                 self.run_id,
@@ -198,7 +199,8 @@ class RunRecorder:
                 answer=answer if answer != self._saved_answer else None,
                 error=error,
                 finished=finished,
-                messages=messages,
+                context=context,
+                system_prompt=system_prompt,
             )
             try:
                 self.store.save_run(batch)
@@ -215,18 +217,16 @@ class RunRecorder:
             self._retry_delay = 0.0
             self._new_run = None
             self._saved_answer = answer
-            if messages is not None:
-                self._messages_saved = True
             self._last_write = time.monotonic()
             self._problem = None
             return True
 
-    def close(self, messages: Sequence[dict[str, Any]] | None = None) -> None:
-        """Finish recording: save the run's final conversation and everything queued.
-
-        Pass ``ResearchRun.messages`` so the notebook can continue the conversation. A
-        run that never reported its end is saved as interrupted.
-        """
+    def close(self, entry: PastRun | None = None, system_prompt: str | None = None) -> None:
+        """Finish recording: save everything queued and what the notebook's later
+        questions continue: ``entry``, the run in compact form (``ResearchRun.history_entry``,
+        None when it found no answer), and the system prompt its conversation began with
+        (``ResearchRun.system_prompt``). A run that never reported its end is saved as
+        interrupted."""
         if self._closed:
             return
         self._closed = True
@@ -234,9 +234,10 @@ class RunRecorder:
         if self._thread is not None:
             self._thread.join()
         with self._lock:
-            if messages is not None:
-                self._messages = scrub(list(messages))
-                self._messages_saved = False
+            if entry is not None:
+                self._context = entry.answer
+                if system_prompt:
+                    self._system_prompt = scrub_text(system_prompt)
             if self.log.finished is None:  # the loop died without reporting its end
                 self._final_status = "interrupted"
                 self._finished_at = time.time()

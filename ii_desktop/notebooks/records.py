@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from ii_desktop.agent.history import PastRun
 from ii_desktop.notebooks.runlog import RunLog
 
 if TYPE_CHECKING:
@@ -131,7 +132,17 @@ class RunBatch:
     answer: str | None = None  # None: unchanged
     error: str | None = None
     finished: float | None = None
-    messages: list[dict[str, Any]] | None = None
+    context: str | None = None  # the run as later questions see it, once it has ended
+    system_prompt: str | None = None  # kept by the notebook when it has none yet
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """What a notebook's next question continues (see ``NotebookStore.conversation``)."""
+
+    conversation_id: str | None
+    system_prompt: str | None
+    past_runs: list[PastRun] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -146,9 +157,8 @@ class Notebook:
     updated: float
     tags: tuple[str, ...] = ()
 
-    def conversation(self) -> tuple[str, list[dict[str, Any]]]:
-        """``(conversation_id, messages)`` to pass to the next run as its KV-cache id and
-        ``history``; messages are empty for a notebook with no finished run."""
+    def conversation(self) -> Conversation:
+        """The KV-cache id, system prompt and earlier runs the next question continues."""
         return self.store.conversation(self.id)
 
     def runs(self) -> list[RunRecord]:

@@ -10,10 +10,11 @@ A file SQLite cannot read is moved aside under a new name and a fresh store star
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,8 +120,61 @@ CREATE TRIGGER pages_fts_update AFTER UPDATE OF title, full_text ON pages BEGIN
 END;
 """
 
-# Append only: migration N brings user_version from N-1 to N.
-MIGRATIONS: tuple[str, ...] = (_V1,)
+_V2 = """
+ALTER TABLE notebooks ADD COLUMN system_prompt TEXT;
+ALTER TABLE runs ADD COLUMN context TEXT;
+"""
+
+
+def _v2_runs_stored_once(conn: sqlite3.Connection) -> None:
+    """Schema 1 copied the whole conversation so far into every run (storage grew with
+    the square of a notebook's length). Each run now keeps only its compact form
+    (``runs.context``: answer and pages read) and the notebook its system prompt; the
+    conversation is rebuilt from them."""
+    from ii_desktop.agent.history import compact_answer
+
+    for (notebook_id,) in conn.execute("SELECT id FROM notebooks").fetchall():
+        row = conn.execute(
+            "SELECT messages FROM runs WHERE notebook_id = ? AND messages IS NOT NULL "
+            "ORDER BY seq LIMIT 1",
+            (notebook_id,),
+        ).fetchone()
+        system = _system_prompt(row[0]) if row else None
+        if system is not None:
+            conn.execute(
+                "UPDATE notebooks SET system_prompt = ? WHERE id = ?", (system, notebook_id)
+            )
+    rows = conn.execute(
+        "SELECT id, answer FROM runs WHERE status IN ('answered', 'budget') AND answer != ''"
+    ).fetchall()
+    for run_id, answer in rows:
+        pages = conn.execute(
+            "SELECT p.title, p.final_url FROM run_pages rp JOIN pages p ON p.id = rp.page_id "
+            "WHERE rp.run_id = ? ORDER BY p.id",
+            (run_id,),
+        ).fetchall()
+        conn.execute(
+            "UPDATE runs SET context = ? WHERE id = ?", (compact_answer(answer, pages), run_id)
+        )
+    conn.execute("UPDATE runs SET messages = NULL")
+
+
+def _system_prompt(messages_json: str) -> str | None:
+    try:
+        messages = json.loads(messages_json)
+        first = messages[0]
+    except (ValueError, IndexError, KeyError, TypeError):
+        return None
+    if isinstance(first, dict) and first.get("role") == "system":
+        content = first.get("content")
+        return content if isinstance(content, str) else None
+    return None
+
+
+# Append only: migration N brings user_version from N-1 to N. Each is a script, and
+# optionally a step in Python that runs after it in the same transaction.
+Migration = tuple[str, Callable[[sqlite3.Connection], None] | None]
+MIGRATIONS: tuple[Migration, ...] = ((_V1, None), (_V2, _v2_runs_stored_once))
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -148,6 +202,7 @@ def connect(path: Path) -> sqlite3.Connection:
     )
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA auto_vacuum = INCREMENTAL")  # takes effect in a new file
         conn.execute("PRAGMA foreign_keys = ON")
         if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
             raise StoreUnavailable(f"The notebook database {path} cannot use WAL journaling.")
@@ -185,9 +240,25 @@ def migrate(conn: sqlite3.Connection) -> None:
                 "Update ii-desktop to open it."
             )
         for number in range(version + 1, SCHEMA_VERSION + 1):
-            for statement in statements(MIGRATIONS[number - 1]):
+            script, step = MIGRATIONS[number - 1]
+            for statement in statements(script):
                 conn.execute(statement)
+            if step is not None:
+                step(conn)
             conn.execute(f"PRAGMA user_version = {number}")
+    if version > 0:  # an older store: give back what the migration freed, once
+        reclaim(conn, full=True)
+
+
+def reclaim(conn: sqlite3.Connection, full: bool = False) -> None:
+    """Give free pages back to the file system: after deletes a few at a time (the file
+    keeps its size otherwise), or all at once with ``full`` (a VACUUM, which also turns
+    on incremental vacuuming for a store made before it was the default)."""
+    if full:
+        conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        conn.execute("VACUUM")
+    else:
+        conn.execute("PRAGMA incremental_vacuum")
 
 
 def _damaged(exc: sqlite3.Error) -> bool:
@@ -195,9 +266,16 @@ def _damaged(exc: sqlite3.Error) -> bool:
     return name in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or "malformed" in str(exc)
 
 
-def _check(conn: sqlite3.Connection) -> None:
+def problems(conn: sqlite3.Connection) -> list[str]:
+    """What ``PRAGMA quick_check`` finds wrong (empty when the file is sound). It reads
+    the whole file: seconds for a large store, so it runs after a crash or on demand."""
     rows = conn.execute("PRAGMA quick_check").fetchall()
-    if [r[0] for r in rows] != ["ok"]:
+    found = [str(r[0]) for r in rows]
+    return [] if found == ["ok"] else found
+
+
+def _check(conn: sqlite3.Connection) -> None:
+    if problems(conn):
         raise sqlite3.DatabaseError("database disk image is malformed")
 
 
@@ -227,8 +305,9 @@ class Opened:
     damaged_copy: Path | None = None
 
 
-def open_database(path: Path) -> Opened:
-    """Connect, check and migrate; a damaged file is kept aside and a fresh one created."""
+def open_database(path: Path, check: bool = False) -> Opened:
+    """Connect and migrate, with a full integrity check when ``check``; a damaged file is
+    kept aside and a fresh one created."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -240,7 +319,8 @@ def open_database(path: Path) -> Opened:
         conn: sqlite3.Connection | None = None
         try:
             conn = connect(path)
-            _check(conn)
+            if check:
+                _check(conn)
             migrate(conn)
             return Opened(conn, aside)
         except sqlite3.Error as exc:

@@ -11,6 +11,7 @@ Opening the store ends runs left ``running`` by a process that is gone: they bec
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import sqlite3
@@ -22,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ii_desktop.agent.history import PastRun
 from ii_desktop.core.errors import UsageError
 from ii_desktop.core.events import Event, event_from_dict
 from ii_desktop.core.settings import AppPaths
@@ -30,6 +32,7 @@ from ii_desktop.notebooks.errors import NotebookNotFound, StoreUnavailable, desc
 from ii_desktop.notebooks.pages import save_page
 from ii_desktop.notebooks.privacy import scrub_text
 from ii_desktop.notebooks.records import (
+    Conversation,
     Notebook,
     NotebookSummary,
     RunBatch,
@@ -38,7 +41,9 @@ from ii_desktop.notebooks.records import (
     SearchHit,
 )
 from ii_desktop.notebooks.runlog import RunLog
-from ii_desktop.notebooks.schema import DB_NAME, immediate, open_database
+from ii_desktop.notebooks.schema import DB_NAME, immediate, open_database, problems, reclaim
+
+log = logging.getLogger(__name__)
 
 # A run whose recorder has not written for this long is no longer being recorded.
 STALE_SECONDS = 30.0
@@ -75,6 +80,12 @@ class NotebookStore:
         self.db_path = db_path
         self.kv_cache_dir = kv_cache_dir
         self.damaged_copy = opened.damaged_copy
+        crashed = self._runs_of_dead_processes()
+        if crashed and self.problems():
+            # a process died mid-run and left the file damaged: keep it aside, start anew
+            self._conn.close()
+            opened = open_database(db_path, check=True)
+            self._conn, self.damaged_copy = opened.conn, opened.damaged_copy
         self.interrupted_runs = self._end_orphaned_runs()
 
     @classmethod
@@ -129,6 +140,26 @@ class NotebookStore:
                 raise StoreUnavailable(
                     f"Could not read the notebooks: {describe_sqlite_error(exc)}."
                 ) from None
+
+    def problems(self) -> list[str]:
+        """A full integrity check (reads the whole file): what is wrong, empty if nothing.
+        Runs on open only after a crash; ``notebook check`` runs it on demand."""
+        with self._lock:
+            try:
+                return problems(self._conn)
+            except sqlite3.Error as exc:
+                return [describe_sqlite_error(exc)]
+
+    def _runs_of_dead_processes(self) -> bool:
+        """Whether a process of this machine died while recording (a crash, a kill)."""
+        try:
+            with self.reading() as conn:
+                rows = conn.execute(
+                    "SELECT owner_host, owner_pid FROM runs WHERE status = 'running'"
+                ).fetchall()
+        except StoreUnavailable:
+            return False
+        return any(host == HOST and pid and not _pid_alive(int(pid)) for host, pid in rows)
 
     def _end_orphaned_runs(self) -> int:
         now = time.time()
@@ -264,8 +295,17 @@ class NotebookStore:
         with self.writing() as conn:
             conn.execute("DELETE FROM notebooks WHERE id = ?", (notebook.id,))
             self._drop_orphan_pages(conn)
+        self._reclaim()
         self._forget_cache(notebook.conversation_id)
         return notebook
+
+    def _reclaim(self) -> None:
+        """Give the space deletes freed back to the disk (a few pages at a time)."""
+        with self._lock:
+            try:
+                reclaim(self._conn)
+            except sqlite3.Error as exc:  # the delete is done; the space comes back later
+                log.warning("could not reclaim free space: %s", describe_sqlite_error(exc))
 
     def _drop_orphan_pages(self, conn: sqlite3.Connection) -> None:
         conn.execute(
@@ -327,46 +367,27 @@ class NotebookStore:
             ).fetchall()
         return [(at, event_from_dict(json.loads(payload))) for at, payload in rows]
 
-    def run_messages(self, run_id: str) -> list[dict[str, Any]] | None:
-        with self.reading() as conn:
-            row = conn.execute("SELECT messages FROM runs WHERE id = ?", (run_id,)).fetchone()
-        if row is None or row[0] is None:
-            return None
-        messages: list[dict[str, Any]] = json.loads(row[0])
-        return messages
-
-    def conversation(self, notebook_ref: str) -> tuple[str, list[dict[str, Any]]]:
-        """The notebook's KV-cache id and the conversation of its latest run that kept one."""
+    def conversation(self, notebook_ref: str) -> Conversation:
+        """What the notebook's next question continues: its KV-cache id, the system
+        prompt its conversation began with (None before its first answer) and each
+        earlier run that found an answer, in compact form, oldest first."""
         with self.reading() as conn:
             notebook_id = self._resolve(conn, "notebooks", notebook_ref, "notebook")
-            (conversation_id,) = conn.execute(
-                "SELECT conversation_id FROM notebooks WHERE id = ?", (notebook_id,)
-            ).fetchone()
-            row = conn.execute(
-                "SELECT messages FROM runs WHERE notebook_id = ? AND messages IS NOT NULL "
-                "ORDER BY seq DESC LIMIT 1",
+            conversation_id, system = conn.execute(
+                "SELECT conversation_id, system_prompt FROM notebooks WHERE id = ?",
                 (notebook_id,),
             ).fetchone()
-        return conversation_id, (json.loads(row[0]) if row else [])
+            rows = conn.execute(
+                "SELECT question, mode, context FROM runs "
+                "WHERE notebook_id = ? AND context IS NOT NULL ORDER BY seq",
+                (notebook_id,),
+            ).fetchall()
+        return Conversation(conversation_id, system, [PastRun(q, m, c) for q, m, c in rows])
 
     def delete_run(self, ref: str) -> RunRecord:
-        """Delete one run, and take it out of the conversation that later runs continue."""
+        """Delete one run; later questions no longer see it. Only that run is touched."""
         record = self.run(ref)
         with self.writing() as conn:
-            rows = conn.execute(
-                "SELECT id, messages FROM runs WHERE notebook_id = ? ORDER BY seq",
-                (record.notebook_id,),
-            ).fetchall()
-            index = [r[0] for r in rows].index(record.id)
-            before = [json.loads(m) for _, m in rows[:index] if m is not None]
-            gone = json.loads(rows[index][1]) if rows[index][1] is not None else None
-            for later_id, later in rows[index + 1 :]:
-                if later is not None:
-                    spliced = _splice(json.loads(later), before[-1] if before else None, gone)
-                    conn.execute(
-                        "UPDATE runs SET messages = ? WHERE id = ?",
-                        (None if spliced is None else json.dumps(spliced), later_id),
-                    )
             conn.execute("DELETE FROM runs WHERE id = ?", (record.id,))
             self._drop_orphan_pages(conn)
             # the KV cache holds the deleted run's text: start a new one
@@ -377,6 +398,7 @@ class NotebookStore:
                 "UPDATE notebooks SET conversation_id = ?, updated = ? WHERE id = ?",
                 (f"notebook-{record.notebook_id}-{new_id()}", time.time(), record.notebook_id),
             )
+        self._reclaim()
         self._forget_cache(old_conversation)
         return record
 
@@ -414,16 +436,22 @@ class NotebookStore:
                 conn.execute("UPDATE runs SET answer = ? WHERE id = ?", (answer, batch.run_id))
             conn.execute(
                 "UPDATE runs SET status = ?, error = ?, finished = ?, heartbeat = ?, "
-                "messages = coalesce(?, messages) WHERE id = ?",
+                "context = coalesce(?, context) WHERE id = ?",
                 (
                     batch.status,
                     error,
                     batch.finished,
                     now,
-                    None if batch.messages is None else json.dumps(batch.messages),
+                    None if batch.context is None else scrub_text(batch.context),
                     batch.run_id,
                 ),
             )
+            if batch.system_prompt is not None:  # the conversation's first answer
+                conn.execute(
+                    "UPDATE notebooks SET system_prompt = coalesce(system_prompt, ?) "
+                    "WHERE id = (SELECT notebook_id FROM runs WHERE id = ?)",
+                    (batch.system_prompt, batch.run_id),
+                )
             for page in batch.pages:
                 self._save_page(conn, batch.run_id, page)
             conn.execute(
@@ -460,20 +488,3 @@ class NotebookStore:
         with self.reading() as conn:
             return search_notebooks(conn, query, limit)
 
-
-def _splice(
-    later: list[dict[str, Any]],
-    before: list[dict[str, Any]] | None,
-    gone: list[dict[str, Any]] | None,
-) -> list[dict[str, Any]] | None:
-    """A later run's conversation without the deleted run's turns; None when it cannot
-    be told apart (that run then restarts from the earlier conversation)."""
-    if gone is None:
-        return later  # the deleted run never joined the conversation
-    if later[: len(gone)] != gone:
-        return None
-    if before is not None:
-        head = before
-    else:
-        head = gone[:1] if gone and gone[0].get("role") == "system" else []
-    return head + later[len(gone) :]

@@ -1,9 +1,12 @@
 """A notebook as one JSON file, and back.
 
 The file holds the notebook's title and tags and, for each run, its row (question,
-status, answer, the conversation it left) and its full event log with the time each
-event arrived. Importing checks the whole file before writing anything, then writes it
-in one transaction as a new notebook with new ids: a bad file imports nothing.
+status, answer) and its full event log with the time each event arrived: each run once,
+so a file grows with the notebook's length. Importing checks the whole file before
+writing anything, then writes it in one transaction as a new notebook with new ids: a
+bad file imports nothing. What later questions see of an imported run is rebuilt from
+its answer and the pages it read, never taken from the file (version 1 files carried
+whole conversations, system prompt included: those are ignored).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ii_desktop.agent.events import ToolResult
+from ii_desktop.agent.history import compact_answer
 from ii_desktop.core.events import Event, event_from_dict
 from ii_desktop.notebooks.errors import ImportFailed
 from ii_desktop.notebooks.pages import page_from_result, save_page
@@ -24,7 +28,7 @@ from ii_desktop.notebooks.schema import RUN_STATUSES
 from ii_desktop.notebooks.store import TITLE_MAX, NotebookStore, new_id
 
 FORMAT = "ii-desktop-notebook"
-VERSION = 1
+VERSION = 2
 MAX_IMPORT_BYTES = 512 * 1024 * 1024
 
 
@@ -41,7 +45,6 @@ def export_document(store: NotebookStore, ref: str) -> dict[str, Any]:
                 "error": run.error,
                 "started": run.started,
                 "finished": run.finished,
-                "messages": store.run_messages(run.id),
                 "events": [{"at": at, "event": e.to_dict()} for at, e in store.events(run.id)],
             }
         )
@@ -104,17 +107,6 @@ def _run(data: Any, where: str) -> dict[str, Any]:
     finished = data.get("finished")
     _need(finished is None or _number(finished), f"{where}.finished", "expected a time or null")
     run["finished"] = None if finished is None else float(finished)
-    messages = data.get("messages")
-    _need(
-        messages is None
-        or (
-            isinstance(messages, list)
-            and all(isinstance(m, dict) and isinstance(m.get("role"), str) for m in messages)
-        ),
-        f"{where}.messages",
-        "expected a list of {role, content} messages or null",
-    )
-    run["messages"] = None if messages is None else scrub(messages)
     events = data.get("events")
     _need(isinstance(events, list), f"{where}.events", "expected a list")
     parsed: list[tuple[float, Event]] = []
@@ -182,7 +174,7 @@ def import_document(store: NotebookStore, document: Any) -> Notebook:
             run_id = new_id()  # the same file may be imported twice
             conn.execute(
                 "INSERT INTO runs (id, notebook_id, question, mode, status, answer, error, "
-                "messages, started, finished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "started, finished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
                     notebook.id,
@@ -191,12 +183,12 @@ def import_document(store: NotebookStore, document: Any) -> Notebook:
                     run["status"],
                     run["answer"],
                     run["error"],
-                    None if run["messages"] is None else json.dumps(run["messages"]),
                     run["started"],
                     run["finished"],
                 ),
             )
             rows = []
+            read: list[tuple[str, str]] = []
             for at, original in run["events"]:
                 data = original.to_dict()
                 if "run_id" in data:
@@ -206,9 +198,15 @@ def import_document(store: NotebookStore, document: Any) -> Notebook:
                 if isinstance(event, ToolResult) and (page := page_from_result(event, at)):
                     page["fetched"] = min(page["fetched"], imported_at)
                     save_page(conn, run_id, page)
+                    read.append((str(page["title"]), str(page["final_url"])))
             conn.executemany(
                 "INSERT INTO events (run_id, at, type, payload) VALUES (?, ?, ?, ?)", rows
             )
+            if run["status"] in ("answered", "budget") and run["answer"].strip():
+                conn.execute(
+                    "UPDATE runs SET context = ? WHERE id = ?",
+                    (compact_answer(run["answer"], read), run_id),
+                )
     return store.notebook(notebook.id)
 
 

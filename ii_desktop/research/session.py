@@ -137,7 +137,7 @@ class ResearchSession:
             active.notebook_id = recorder.notebook_id
             if on_recording is not None:
                 on_recording(recorder)
-            conversation_id, history = recorder.conversation()
+            conversation = recorder.conversation()
             store = recorder.store
             tools = open_tools(
                 self.tool_settings,
@@ -158,8 +158,9 @@ class ResearchSession:
                     tools.context,
                     request.question,
                     request.options,
-                    history=history,
-                    conversation_id=conversation_id,
+                    past_runs=conversation.past_runs,
+                    system_prompt=conversation.system_prompt,
+                    conversation_id=conversation.conversation_id,
                     run_id=active.run_id,
                     on_event=on_event,
                 )
@@ -173,7 +174,10 @@ class ResearchSession:
         finally:
             if recorder is not None:
                 try:
-                    recorder.close(run.messages if run is not None else None)
+                    if run is not None:
+                        recorder.close(run.history_entry, run.system_prompt)
+                    else:
+                        recorder.close()
                 except Exception:
                     log.exception("closing the recorder of run %s failed", active.run_id)
                 active.save_problem = recorder.save_problem

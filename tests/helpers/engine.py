@@ -98,8 +98,8 @@ class ScriptedEngine:
         )
         return self.engine.generate(request, on_event)
 
-    def end_run(self, conversation_id: str) -> None:
-        self.engine.end_run(conversation_id)
+    def end_run(self, conversation_id: str, history=None) -> None:
+        self.engine.end_run(conversation_id, history)
 
     def close(self) -> None:
         return None

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from ii_desktop.agent.events import Answer, Reasoning, RunFinished, RunStarted
+from ii_desktop.agent.history import PastRun
 from ii_desktop.core.settings import AppPaths
 from ii_desktop.notebooks import start_recording
 from tests.notebooks.runs import WIKI, search_call, visit_call
@@ -42,7 +43,7 @@ def main() -> int:
         print(i, repr(time.time()), flush=True)
         time.sleep(delay)
     recorder(RunFinished(run_id, "answered", "".join(answer).strip()))
-    recorder.close([{"role": "user", "content": question}])
+    recorder.close(PastRun(question, "normal", "".join(answer).strip()), "A system prompt.")
     print("closed", recorder.save_problem or "", flush=True)
     return 0
 

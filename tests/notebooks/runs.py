@@ -15,9 +15,11 @@ from ii_desktop.agent.events import (
     ToolCall,
     ToolResult,
 )
+from ii_desktop.agent.history import PastRun, compact_answer
 from ii_desktop.core.events import Event
 from ii_desktop.tools.base import format_search_results, truncate_page_text
 
+SYSTEM = "You are a research assistant."
 QUESTION = "How tall is the Eiffel Tower?"
 WIKI = "https://en.wikipedia.org/wiki/Eiffel_Tower"
 TOUR = "https://www.toureiffel.paris/en/the-monument/key-figures"
@@ -174,10 +176,24 @@ def budget_run(run_id: str = "run-budget-1") -> list[Event]:
     ]
 
 
+def past_run(events: list[Event]) -> PastRun:
+    """The run as later questions see it (``ResearchRun.history_entry`` for these events)."""
+    first = events[0]
+    assert isinstance(first, RunStarted)
+    finished = next(e for e in events if isinstance(e, RunFinished))
+    pages = [(e.title, e.url) for e in events if isinstance(e, Source) and e.kind == "page"]
+    return PastRun(first.question, first.mode, compact_answer(finished.answer, pages))
+
+
 def record(
-    store: Any, notebook_id: str, events: list[Event], messages: list[dict[str, Any]] | None = None
+    store: Any,
+    notebook_id: str,
+    events: list[Event],
+    joins: object = None,
+    system_prompt: str = SYSTEM,
 ) -> Any:
-    """Record a whole run through a real ``RunRecorder`` and close it."""
+    """Record a whole run through a real ``RunRecorder`` and close it. ``joins`` (any true
+    value) keeps the run for the notebook's later questions, as a run with an answer is."""
     from ii_desktop.notebooks import RunRecorder
 
     first = events[0]
@@ -185,5 +201,5 @@ def record(
     recorder = RunRecorder(store, notebook_id, first.question, first.mode, run_id=first.run_id)
     for event in events:
         recorder(event)
-    recorder.close(messages)
+    recorder.close(past_run(events) if joins else None, system_prompt)
     return recorder

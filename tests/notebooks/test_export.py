@@ -18,13 +18,11 @@ from ii_desktop.notebooks import (
 )
 from tests.helpers.html import Elements
 from tests.notebooks.runs import (
-    ANSWER,
     PAGE_TEXT,
     QUESTION,
     TOUR,
     WIKI,
     budget_run,
-    eiffel_messages,
     eiffel_run,
     record,
 )
@@ -34,7 +32,7 @@ from tests.notebooks.runs import (
 def notebook(store):
     notebook = store.create("Landmarks")
     store.tag(notebook.id, ["paris"])
-    record(store, notebook.id, eiffel_run("run-1"), eiffel_messages())
+    record(store, notebook.id, eiffel_run("run-1"), True)
     record(store, notebook.id, budget_run("run-2"))
     return store.notebook(notebook.id)
 
@@ -100,7 +98,7 @@ def test_html_renders_the_answer_and_numbers_its_citations(store, notebook):
 
 def test_json_export_imports_back_as_an_equal_notebook(store, notebook):
     document = json.loads(export_json(store, notebook.id))
-    assert document["format"] == "ii-desktop-notebook" and document["version"] == 1
+    assert document["format"] == "ii-desktop-notebook" and document["version"] == 2
     copy = import_document(store, document)
     assert copy.id != notebook.id and copy.conversation_id != notebook.conversation_id
     assert (copy.title, copy.tags) == (notebook.title, notebook.tags)
@@ -114,7 +112,15 @@ def test_json_export_imports_back_as_an_equal_notebook(store, notebook):
         new = [(at, e.to_dict() | {"run_id": ""}) for at, e in store.events(after.id)]
         assert old == new
         assert {e.run_id for _, e in store.events(after.id)} == {after.id}
-    assert copy.conversation()[1] == eiffel_messages()
+    # later questions see the imported runs as the original's, rebuilt from the answers
+    # and pages read; the file's system prompt (if any) is never taken
+    copied, kept = copy.conversation(), notebook.conversation()
+    joined = [r for r in original if r.status in ("answered", "budget") and r.answer]
+    assert [p.question for p in copied.past_runs] == [r.question for r in joined]
+    assert all(p.answer.startswith(r.answer) for p, r in zip(copied.past_runs, joined, strict=True))
+    assert copied.past_runs[0].answer == kept.past_runs[0].answer  # pages read included
+    assert copied.system_prompt is None
+    assert "runs" in document and all("messages" not in r for r in document["runs"])
     # the pages come back with the notebook: still found once the original is gone
     store.delete(notebook.id)
     assert store.page(WIKI) is not None and store.page(WIKI).full_text == PAGE_TEXT
@@ -190,5 +196,7 @@ def test_an_imported_running_run_becomes_interrupted_and_secrets_are_dropped(sto
     notebook = import_document(store, document)
     (run,) = store.runs(notebook.id)
     assert run.status == "interrupted" and run.log.question == QUESTION
-    assert "sk-secret-1" not in json.dumps(notebook.conversation())
-    assert ANSWER not in json.dumps(notebook.conversation())
+    # a version 1 file's conversation (messages) is never taken: nothing of it is kept
+    assert notebook.conversation().past_runs == []
+    stored = b"".join(p.read_bytes() for p in store.db_path.parent.iterdir() if p.is_file())
+    assert b"sk-secret-1" not in stored

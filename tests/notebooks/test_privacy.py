@@ -13,6 +13,7 @@ import sqlite3
 import pytest
 
 from ii_desktop.agent.events import Answer, Reasoning, RunFinished, RunStarted, Source
+from ii_desktop.agent.history import PastRun
 from ii_desktop.core.settings import app_paths
 from ii_desktop.notebooks import NotebookStore, import_document, render_markdown
 from ii_desktop.notebooks.privacy import clean_url, scrub, scrub_text
@@ -32,7 +33,7 @@ SECRETS = ("SECRET-KEY-42", "hunter2", "bob:")
 PAGE_URL = "https://example.org/basic-research"
 QUESTION = f"What is basic research funding? Basic research grants, see {SECRET_URL}"
 ANSWER = f"{PROSE} See {SECRET_URL}."
-MESSAGES = [
+MESSAGES = [  # what a version 1 export carried for each run
     {"role": "system", "content": "You are a research assistant."},
     {"role": "user", "content": QUESTION},
     {"role": "assistant", "content": ANSWER},
@@ -135,12 +136,10 @@ def _check_everywhere(store: NotebookStore, notebook_id: str, db_path, title: st
     assert page.full_text == f"{PROSE} The grant portal is {CLEAN_URL} for applicants."
     assert page.title == "Basic research"
     # the stored conversation
-    _, history = store.conversation(notebook_id)
-    assert history == [
-        MESSAGES[0],
-        {"role": "user", "content": QUESTION.replace(SECRET_URL, CLEAN_URL)},
-        {"role": "assistant", "content": expected_answer},
-    ]
+    (past,) = store.conversation(notebook_id).past_runs
+    assert past.question == QUESTION.replace(SECRET_URL, CLEAN_URL)
+    assert past.answer.startswith(expected_answer)
+    history = [past.question, past.answer]
     # the exported Markdown
     markdown = render_markdown(store.notebook(notebook_id), store.runs(notebook_id))
     assert PROSE in markdown
@@ -156,7 +155,7 @@ def test_a_recorded_run_keeps_prose_and_cleans_urls_everywhere(data_dir):
     recorder = start_recording(paths, QUESTION)
     for event in _run_events(recorder.run_id):
         recorder(event)
-    recorder.close(MESSAGES)
+    recorder.close(PastRun(QUESTION, "normal", ANSWER), "You are a research assistant.")
     with NotebookStore.open(paths) as store:
         (notebook,) = store.notebooks()
         title = "What is basic research funding? Basic research grants, see…"

@@ -12,7 +12,8 @@ from ii_desktop.agent.events import Answer, Reasoning, RunFinished, RunStarted
 from ii_desktop.core.settings import app_paths
 from ii_desktop.notebooks import NotebookStore, RunRecorder, start_recording
 from ii_desktop.notebooks.recorder import FLUSH_SECONDS, title_from_question
-from tests.notebooks.runs import ANSWER, QUESTION, eiffel_messages, eiffel_run, record
+from ii_desktop.notebooks.records import Conversation
+from tests.notebooks.runs import ANSWER, QUESTION, SYSTEM, eiffel_run, past_run, record
 
 
 def wait_for(condition, timeout=3.0):
@@ -52,8 +53,11 @@ def test_run_finished_is_written_at_once(store):
             recorder(event)
         assert wait_for(lambda: store.run("run-x").status == "answered", timeout=FLUSH_SECONDS)
     finally:
-        recorder.close(eiffel_messages())
+        recorder.close(past_run(eiffel_run("run-x")), SYSTEM)
     assert store.run("run-x").answer == ANSWER
+    earlier = store.conversation(notebook.id)
+    assert earlier.system_prompt == SYSTEM
+    assert earlier.past_runs == [past_run(eiffel_run("run-x"))]
 
 
 def test_a_full_disk_keeps_the_run_in_memory_and_says_so(store):
@@ -73,7 +77,7 @@ def test_a_full_disk_keeps_the_run_in_memory_and_says_so(store):
         assert recorder.log.answer == ANSWER  # the run itself goes on
     finally:
         conn.execute("PRAGMA max_page_count = 1073741823")
-    recorder.close(eiffel_messages())  # space again: everything is written
+    recorder.close(past_run(events), SYSTEM)  # space again: everything is written
     assert recorder.save_problem is None and recorder.unsaved_events == 0
     run = store.run("run-full")
     assert (run.status, run.answer) == ("answered", ANSWER)
@@ -87,7 +91,7 @@ def test_a_read_only_database_keeps_the_run_in_memory_and_says_so(store):
         recorder = RunRecorder(store, notebook.id, QUESTION, run_id="run-ro")
         for event in eiffel_run("run-ro"):
             recorder(event)
-        recorder.close(eiffel_messages())
+        recorder.close(past_run(eiffel_run("run-ro")), SYSTEM)
         assert "read-only" in (recorder.save_problem or "")
         kept = recorder.unsaved()
         assert isinstance(kept[0], RunStarted) and isinstance(kept[-1], RunFinished)
@@ -121,10 +125,10 @@ def test_an_unopenable_store_still_records_in_memory(data_dir):
     data_dir.parent.mkdir(exist_ok=True)
     data_dir.write_text("a file where the data folder should be")
     recorder = start_recording(app_paths(), QUESTION)
-    assert recorder.conversation() == (None, [])
+    assert recorder.conversation() == Conversation(None, None, [])
     for event in eiffel_run(recorder.run_id):
         recorder(event)
-    recorder.close(eiffel_messages())
+    recorder.close(past_run(eiffel_run(recorder.run_id)), SYSTEM)
     assert "Cannot create the folder" in (recorder.save_problem or "")
     assert recorder.log.answer == ANSWER
 
@@ -169,9 +173,9 @@ def test_start_recording_makes_or_continues_notebooks(data_dir):
     first = start_recording(app_paths(), "  How tall is the Eiffel Tower?\nDetails please ")
     for event in eiffel_run(first.run_id):
         first(event)
-    first.close(eiffel_messages())
+    first.close(past_run(eiffel_run(first.run_id)), SYSTEM)
     named = start_recording(app_paths(), "Who built it?", notebook_title="Paris trip")
-    assert named.conversation()[1] == []
+    assert named.conversation().past_runs == []
     named.close()
     again = start_recording(app_paths(), "When?", notebook_title="Paris trip")
     again.close()
@@ -190,7 +194,8 @@ def test_titles_from_questions():
 
 def test_recording_continues_the_conversation_it_was_given(store):
     notebook = store.create("Paris")
-    record(store, notebook.id, eiffel_run("run-1"), eiffel_messages())
+    record(store, notebook.id, eiffel_run("run-1"), joins=True)
     recorder = notebook.record("Who built it?")
     assert recorder.conversation() == notebook.conversation()
+    assert [r.question for r in recorder.conversation().past_runs] == [QUESTION]
     recorder.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import time
@@ -19,6 +18,7 @@ from ii_desktop.notebooks import (
     SavedPages,
     kv_cache_file,
 )
+from ii_desktop.notebooks.records import Conversation
 from ii_desktop.notebooks.schema import DB_NAME, SCHEMA_VERSION
 from tests.notebooks.runs import (
     ANSWER,
@@ -26,8 +26,8 @@ from tests.notebooks.runs import (
     QUESTION,
     WIKI,
     budget_run,
-    eiffel_messages,
     eiffel_run,
+    past_run,
     record,
 )
 
@@ -61,7 +61,7 @@ def test_a_newer_schema_is_refused_with_a_clear_message(data_dir):
 def test_a_recorded_run_keeps_question_answer_sources_and_every_event(store):
     notebook = store.create("Landmarks")
     events = eiffel_run()
-    record(store, notebook.id, events, eiffel_messages())
+    record(store, notebook.id, events, True)
     (run,) = store.runs(notebook.id)
     assert (run.question, run.status, run.answer) == (QUESTION, "answered", ANSWER)
     assert run.finished is not None and run.finished >= run.started
@@ -109,26 +109,37 @@ def test_the_visited_page_is_kept_for_the_page_cache(store):
 
 def test_continuing_a_notebook_resumes_its_conversation(store):
     first = store.open_or_create("Paris")
-    assert store.conversation(first.id) == (first.conversation_id, [])
-    messages = eiffel_messages()
-    record(store, first.id, eiffel_run("run-a"), messages)
+    assert store.conversation(first.id) == Conversation(first.conversation_id, None, [])
+    record(store, first.id, eiffel_run("run-a"), joins=True, system_prompt="Be exact.")
     again = store.open_or_create("  paris ")  # the same notebook, any case and spacing
     assert again.id == first.id
-    conversation_id, history = again.conversation()
-    assert (conversation_id, history) == (first.conversation_id, messages)
-    longer = eiffel_messages("And its weight?", history)
-    record(store, again.id, eiffel_run("run-b", "And its weight?"), longer)
-    assert again.conversation() == (first.conversation_id, longer)
+    assert again.conversation() == Conversation(
+        first.conversation_id, "Be exact.", [past_run(eiffel_run("run-a"))]
+    )
+    later = eiffel_run("run-b", "And its weight?")
+    record(store, again.id, later, joins=True, system_prompt="A later prompt.")
+    earlier = again.conversation()
+    # the conversation keeps the system prompt it began with (its KV cache starts there)
+    assert earlier.system_prompt == "Be exact."
+    assert earlier.past_runs == [past_run(eiffel_run("run-a")), past_run(later)]
     assert [r.id for r in again.runs()] == ["run-a", "run-b"]
     assert [n.runs for n in store.notebooks()] == [2]
 
 
-def test_a_run_without_messages_does_not_break_the_conversation(store):
+def test_the_compact_form_holds_the_answer_and_pages_read_never_tool_traffic(store):
     notebook = store.create("Paris")
-    messages = eiffel_messages()
-    record(store, notebook.id, eiffel_run("run-a"), messages)
+    record(store, notebook.id, eiffel_run("run-a"), joins=True)
+    (past,) = notebook.conversation().past_runs
+    assert past.question == QUESTION and past.answer.startswith(ANSWER)
+    assert f"Pages read:\n- Eiffel Tower - Wikipedia: {WIKI}" in past.answer
+    assert "<think>" not in past.answer and "Index: 0" not in past.answer
+
+
+def test_a_run_without_an_answer_does_not_join_the_conversation(store):
+    notebook = store.create("Paris")
+    record(store, notebook.id, eiffel_run("run-a"), joins=True)
     record(store, notebook.id, budget_run("run-b"), None)
-    assert notebook.conversation()[1] == messages
+    assert [p.question for p in notebook.conversation().past_runs] == [QUESTION]
 
 
 def test_rename_and_tag(store):
@@ -153,7 +164,7 @@ def test_ids_can_be_shortened_and_unknown_ids_are_explained(store):
 def test_deleting_a_notebook_removes_its_runs_pages_and_kv_cache(store, data_dir):
     keep = store.create("Keep")
     gone = store.create("Gone")
-    record(store, gone.id, eiffel_run("run-gone"), eiffel_messages())
+    record(store, gone.id, eiffel_run("run-gone"), True)
     record(store, keep.id, budget_run("run-keep"))
     cache_dir = app_paths().kv_cache_dir
     cache_dir.mkdir()
@@ -186,18 +197,14 @@ def test_kv_cache_file_name_matches_the_engine():
 
 def test_deleting_a_run_takes_it_out_of_the_conversation(store):
     notebook = store.create("Paris")
-    first = eiffel_messages()
-    second = eiffel_messages("Who built it?", first)
-    third = eiffel_messages("When?", second)
-    record(store, notebook.id, eiffel_run("run-1"), first)
-    record(store, notebook.id, eiffel_run("run-2", "Who built it?"), second)
-    record(store, notebook.id, eiffel_run("run-3", "When?"), third)
+    record(store, notebook.id, eiffel_run("run-1"), joins=True)
+    record(store, notebook.id, eiffel_run("run-2", "Who built it?"), joins=True)
+    record(store, notebook.id, eiffel_run("run-3", "When?"), joins=True)
     old_conversation = notebook.conversation_id
     store.delete_run("run-2")
-    conversation_id, history = notebook.conversation()
-    assert conversation_id != old_conversation  # the old KV cache held the deleted text
-    assert "Who built it?" not in json.dumps(history)
-    assert history == first + third[len(second) :]
+    earlier = notebook.conversation()
+    assert earlier.conversation_id != old_conversation  # the old KV cache held its text
+    assert [p.question for p in earlier.past_runs] == [QUESTION, "When?"]
     assert [r.id for r in notebook.runs()] == ["run-1", "run-3"]
 
 
@@ -224,7 +231,7 @@ def test_nothing_secret_is_stored(store, data_dir):
             },
         },
     )
-    record(store, notebook.id, [*events[:-1], leaky, events[-1]], eiffel_messages())
+    record(store, notebook.id, [*events[:-1], leaky, events[-1]], True)
     store.close()
     blob = b"".join(p.read_bytes() for p in data_dir.iterdir() if p.is_file())
     assert b"sk-live-123456789" not in blob
@@ -300,7 +307,7 @@ def test_a_database_damaged_inside_is_detected(data_dir):
     with NotebookStore.open(app_paths().ensure()) as store:
         notebook = store.create("Paris")
         for i in range(3):
-            record(store, notebook.id, eiffel_run(f"run-{i}"), eiffel_messages())
+            record(store, notebook.id, eiffel_run(f"run-{i}"), True)
         store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     path = data_dir / DB_NAME
     data = bytearray(path.read_bytes())

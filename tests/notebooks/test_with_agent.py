@@ -45,7 +45,7 @@ def ctx():
 def ask(question: str, turns: list[str], ctx: ToolContext, notebook: str | None = None):
     """What the ``ask`` command does with a notebook: record while the run streams."""
     recorder = start_recording(app_paths(), question, "normal", notebook)
-    conversation_id, history = recorder.conversation()
+    earlier = recorder.conversation()
     engine = ReplayEngine(turns)
     run = ResearchRun(
         engine,
@@ -53,14 +53,15 @@ def ask(question: str, turns: list[str], ctx: ToolContext, notebook: str | None 
         ctx,
         question,
         on_event=recorder,
-        history=history,
-        conversation_id=conversation_id,
+        past_runs=earlier.past_runs,
+        system_prompt=earlier.system_prompt,
+        conversation_id=earlier.conversation_id,
         run_id=recorder.run_id,
     )
     try:
         finished = run.run()
     finally:
-        recorder.close(run.messages)
+        recorder.close(run.history_entry, run.system_prompt)
     assert recorder.save_problem is None
     return recorder, run, engine, finished
 
@@ -72,20 +73,33 @@ def test_a_run_is_saved_and_a_follow_up_continues_its_conversation(ctx):
         (saved,) = store.runs(summary.id)
         assert (saved.id, saved.status, saved.answer) == (run.run_id, "answered", finished.answer)
         assert saved.log.sources[1].kind == "page"
-        conversation_id, history = store.conversation(summary.id)
-        assert history == run.messages
+        earlier = store.conversation(summary.id)
+        assert earlier.past_runs == [run.history_entry]
+        assert earlier.system_prompt == run.messages[0]["content"]
         assert store.page(PARIS) is not None
         assert f"[[1]]({PARIS})" in render_markdown(store.notebook(summary.id), [saved])
 
     _, again, engine, _ = ask("How many people live there?", FOLLOW_UP, ctx, "France")
-    # the follow-up is the same conversation, under the same KV-cache id
+    # the follow-up is the same conversation, under the same KV-cache id; what the model
+    # sees of the first run is its question and answer with the page it read, never its
+    # reasoning, tool calls or tool results
     request = engine.requests[0]
-    assert request.conversation_id == conversation_id == again.conversation_id
-    assert request.messages[: len(history)] == history
-    assert request.messages[len(history)]["content"] == "How many people live there?"
+    assert request.conversation_id == earlier.conversation_id == again.conversation_id
+    assert request.messages == [
+        {"role": "system", "content": earlier.system_prompt},
+        {"role": "user", "content": "What is the capital of France?"},
+        {
+            "role": "assistant",
+            "content": f"{finished.answer}\n\nPages read:\n- Title of {PARIS}: {PARIS}",
+        },
+        {"role": "user", "content": "How many people live there?"},
+    ]
     with NotebookStore.open(app_paths()) as store:
         assert [n.runs for n in store.notebooks()] == [2]
-        assert store.conversation(summary.id) == (conversation_id, again.messages)
+        assert store.conversation(summary.id).past_runs == [
+            run.history_entry,
+            again.history_entry,
+        ]
 
 
 def test_without_a_title_each_question_gets_its_own_notebook(ctx):
