@@ -85,9 +85,16 @@ def _log_crash(args: argparse.Namespace) -> str | None:
         paths = app_paths(getattr(args, "data_dir", None)).ensure()
         log_dir = paths.data_dir / "logs"
         log_dir.mkdir(exist_ok=True)
-        path = log_dir / f"crash-{datetime.now():%Y%m%d-%H%M%S}.log"
-        path.write_text(traceback.format_exc(), encoding="utf-8")
-        return str(path)
+        stamp = f"crash-{datetime.now():%Y%m%d-%H%M%S}"
+        for n in range(1, 1000):  # two crashes in one second keep both logs
+            path = log_dir / (f"{stamp}.log" if n == 1 else f"{stamp}-{n}.log")
+            try:
+                with path.open("x", encoding="utf-8") as out:
+                    out.write(traceback.format_exc())
+            except FileExistsError:
+                continue
+            return str(path)
+        return None
     except Exception:
         return None
 

@@ -8,6 +8,7 @@ long model-written query still finds pages that share only some of its words.
 
 from __future__ import annotations
 
+from ii_desktop.notebooks.saved_pages import NotebookPageCache
 from ii_desktop.notebooks.search import flat, match_expression
 from ii_desktop.notebooks.store import NotebookStore
 from ii_desktop.tools.base import MAX_SEARCH_RESULTS, format_search_results
@@ -23,8 +24,9 @@ class LocalPageSearch:
     name = PROVIDER_NAME
     label = PROVIDER_LABEL
 
-    def __init__(self, store: NotebookStore) -> None:
+    def __init__(self, store: NotebookStore, page_cache: NotebookPageCache | None = None) -> None:
         self.store = store
+        self.page_cache = page_cache  # told which pages were offered, to serve them
 
     def search(self, query: str, limit: int = MAX_SEARCH_RESULTS) -> list[dict[str, str]]:
         """Up to ``limit`` results as ``{url, title, snippet}``, best first."""
@@ -39,6 +41,8 @@ class LocalPageSearch:
                 "WHERE pages_fts MATCH ? ORDER BY bm25(pages_fts, 4.0, 1.0) LIMIT ?",
                 (expression, limit),
             ).fetchall()
+        if self.page_cache is not None:
+            self.page_cache.serve_any_age([url for url, _, _ in rows])
         return [
             {"url": url, "title": flat(title) or url, "snippet": flat(snippet)}
             for url, title, snippet in rows

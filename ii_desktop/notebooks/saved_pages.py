@@ -3,8 +3,9 @@
 ``NotebookPageCache`` is a drop-in for the session's ``tools.page_cache.PageCache``: a
 miss in memory falls back to the newest saved read of the URL, rebuilt into exactly the
 result the visit gave then (the trained text, sources and ``data``), with ``fetched``
-telling its age. Only pages younger than ``max_age`` are served; None serves any age
-(offline research with ``--search local``).
+telling its age. Only pages younger than ``max_age`` are served (None: any age), except
+the pages the ``local`` search provider just offered, which are served at any age: that
+search is research over what was read before, however long ago.
 """
 
 from __future__ import annotations
@@ -66,12 +67,17 @@ class NotebookPageCache(PageCache):
         self.saved = SavedPages(store)
         self.max_age = max_age
         self.saved_hits = 0
+        self._any_age: set[str] = set()
+
+    def serve_any_age(self, urls: list[str]) -> None:
+        """Serve these saved pages whatever their age (the local search offered them)."""
+        self._any_age.update(urls)
 
     def get(self, url: str) -> ToolOutput | None:
         found = super().get(url)
         if found is not None:
             return found
-        page = self.saved.page(url, self.max_age)
+        page = self.saved.page(url, None if url in self._any_age else self.max_age)
         if page is None:
             return None
         output = visit_output(page)

@@ -487,4 +487,3 @@ class NotebookStore:
 
         with self.reading() as conn:
             return search_notebooks(conn, query, limit)
-

@@ -139,10 +139,11 @@ class ResearchSession:
                 on_recording(recorder)
             conversation = recorder.conversation()
             store = recorder.store
+            cache = NotebookPageCache(store) if store is not None else None
             tools = open_tools(
                 self.tool_settings,
-                page_cache=NotebookPageCache(store) if store is not None else None,
-                saved_pages=LocalPageSearch(store) if store is not None else None,
+                page_cache=cache,
+                saved_pages=LocalPageSearch(store, cache) if store is not None else None,
             )
             rec = recorder
 

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -445,3 +446,20 @@ def test_the_window_starts_without_the_research_stack():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_two_crashes_in_one_second_keep_both_logs(tmp_path):
+    import argparse
+
+    from ii_desktop.cli.main import _log_crash
+
+    args = argparse.Namespace(data_dir=str(tmp_path))
+    written = []
+    for message in ("first failure", "second failure"):
+        try:
+            raise RuntimeError(message)
+        except RuntimeError:
+            written.append(_log_crash(args))
+    assert None not in written and len(set(written)) == 2
+    texts = [Path(p).read_text(encoding="utf-8") for p in written]
+    assert "first failure" in texts[0] and "second failure" in texts[1]

@@ -69,7 +69,7 @@ def ask(model_dir, question: str, turns: list[str]) -> tuple[str, list[Stats]]:
 
 
 def test_a_follow_up_after_a_restart_does_not_prefill_the_conversation_again(tiny_model_dir):
-    conversation_id, first = ask(tiny_model_dir, "What is the capital of France?", FIRST)
+    conversation_id, _ = ask(tiny_model_dir, "What is the capital of France?", FIRST)
     cache = kv_cache_file(app_paths().kv_cache_dir, conversation_id)
     assert cache.is_file()  # the engine saved it under the name the store computes
     again, follow_up = ask(tiny_model_dir, "How many people live there?", FOLLOW_UP)

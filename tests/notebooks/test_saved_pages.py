@@ -183,3 +183,17 @@ def test_a_row_already_dated_in_the_future_gives_way_to_a_real_visit(store):
     _real_visit(store)
     assert store.page(BANK).full_text == REAL
     assert store.page(BANK).fetched <= time.time()
+
+
+def test_pages_the_local_search_offers_are_served_at_any_age(store):
+    from ii_desktop.notebooks import LocalPageSearch
+
+    month = 30 * 24 * 3600.0
+    store._conn.execute("UPDATE pages SET fetched = fetched - ?", (month,))
+    cache = NotebookPageCache(store)  # a week's freshness by default
+    assert cache.get(WIKI) is None, "an old page is not served to an ordinary visit"
+    offered = LocalPageSearch(store, cache).search("puddled iron rivets")
+    assert [r["url"] for r in offered] == [WIKI]
+    output = cache.get(WIKI)  # what the model visits next, offline
+    assert output is not None and output.text == original_visit().text
+    assert time.time() - output.data["fetched"] > month - 60  # and it says how old it is
