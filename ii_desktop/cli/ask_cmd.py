@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 import threading
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ii_desktop.agent.events import (
     Answer,
@@ -18,7 +18,6 @@ from ii_desktop.agent.events import (
     ToolCall,
     ToolResult,
 )
-from ii_desktop.agent.run import RunOptions
 from ii_desktop.cli.common import (
     add_engine_options,
     add_page_guard_options,
@@ -31,9 +30,10 @@ from ii_desktop.cli.common import (
 from ii_desktop.core.errors import UsageError
 from ii_desktop.core.events import Event
 from ii_desktop.core.settings import AppPaths
-from ii_desktop.engine.base import Engine
-from ii_desktop.engine.request import Sampling
-from ii_desktop.research.session import ActiveRun
+
+if TYPE_CHECKING:  # the research stack loads when a question is asked, not for --help
+    from ii_desktop.engine.base import Engine
+    from ii_desktop.research.session import ActiveRun
 
 DIM, BOLD, RESET = "\033[2m", "\033[1m", "\033[0m"
 
@@ -227,6 +227,8 @@ class Transcript:
 
 
 def _ask(args: argparse.Namespace) -> int:
+    from ii_desktop.agent.run import RunOptions
+    from ii_desktop.engine.request import Sampling
     from ii_desktop.research import ResearchSession
     from ii_desktop.research.session import RunRequest
 

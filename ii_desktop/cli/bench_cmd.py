@@ -35,6 +35,22 @@ def register(commands: Any) -> None:
     )
     ui.add_argument("--json", action="store_true", help="print one JSON object")
     ui.set_defaults(handler=_ui)
+    notebooks = sub.add_parser(
+        "notebooks",
+        help="store size per run and command times as the notebooks grow",
+        description="Builds stores of realistic runs (reasoning, a search, a 20 KB page, an "
+        "answer) and times list, search, show, HTML export and a follow-up's prompt build, "
+        "each in a fresh process (start-up included, and reported alone as the baseline).",
+    )
+    notebooks.add_argument(
+        "--runs",
+        type=int,
+        action="append",
+        metavar="N",
+        help="a store size to measure (repeatable; default 1,000 and 10,000)",
+    )
+    notebooks.add_argument("--json", action="store_true", help="print one JSON object")
+    notebooks.set_defaults(handler=_notebooks)
 
 
 def _engine(args: argparse.Namespace) -> int:
@@ -50,6 +66,18 @@ def _ui(args: argparse.Namespace) -> int:
     from ii_desktop.ui.bench import run_ui_bench
 
     return _report(run_ui_bench(), args.json, width=32)
+
+
+def _notebooks(args: argparse.Namespace) -> int:
+    from ii_desktop.core.errors import UsageError
+    from ii_desktop.notebooks.bench import DEFAULT_SIZES, run_notebook_bench, table
+
+    sizes = tuple(args.runs or DEFAULT_SIZES)
+    if any(n < 1 for n in sizes):
+        raise UsageError("--runs takes a number of runs of at least 1.")
+    result = run_notebook_bench(sizes)
+    print(json.dumps(result) if args.json else table(result))
+    return 0
 
 
 def _report(result: dict[str, Any], as_json: bool, width: int) -> int:

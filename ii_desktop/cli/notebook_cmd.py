@@ -76,6 +76,11 @@ def register(commands: Any) -> None:
     delete_run.add_argument("run_id", help="run id (see `notebook show`)")
     delete_run.set_defaults(handler=_delete_run)
 
+    check = sub.add_parser(
+        "check", help="check the notebook database for damage (reads the whole file)"
+    )
+    check.set_defaults(handler=_check)
+
 
 def _open(args: argparse.Namespace) -> NotebookStore:
     from ii_desktop.notebooks.store import NotebookStore
@@ -239,3 +244,21 @@ def _delete_run(args: argparse.Namespace) -> int:
         run = store.delete_run(args.run_id)
     print(f"Deleted run {run.id} from notebook {run.notebook_id}.")
     return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        found = store.problems()
+        path = store.db_path
+    if not found:
+        print(f"The notebook database {path} is sound.")
+        return 0
+    print(f"The notebook database {path} is damaged:", file=sys.stderr)
+    for line in found[:20]:
+        print(f"  {line}", file=sys.stderr)
+    print(
+        "Export the notebooks you need now (notebook export), then move the file aside; "
+        "a new one is started on the next open.",
+        file=sys.stderr,
+    )
+    return 1

@@ -197,3 +197,24 @@ def test_a_corrupt_store_is_reported_and_kept(capsys, data_dir):
     assert code == 0 and json.loads(out) == []
     assert err.startswith("ii-desktop: warning: The notebook database was damaged; it was kept as")
     assert len(list(data_dir.glob("notebooks.damaged-*.sqlite3"))) == 1
+
+
+def test_check_reports_a_sound_store_and_a_damaged_one(capsys, ids, data_dir):
+    code, out, _ = run_cli(capsys, "notebook", "check")
+    assert code == 0 and "is sound" in out
+    with NotebookStore.open(app_paths()) as store:
+        store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        # an index that no longer matches its table is the damage quick_check finds
+        store._conn.execute("PRAGMA writable_schema = ON")
+        root = store._conn.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'runs_by_status'"
+        ).fetchone()[0]
+        store._conn.execute("PRAGMA writable_schema = OFF")
+    path = data_dir / "notebooks.sqlite3"
+    data = bytearray(path.read_bytes())
+    page = 4096
+    start = (root - 1) * page
+    data[start + 8 : start + page] = b"\x00" * (page - 8)  # the index page emptied
+    path.write_bytes(bytes(data))
+    code, _, err = run_cli(capsys, "notebook", "check")
+    assert code == 1 and "is damaged" in err and "notebook export" in err
