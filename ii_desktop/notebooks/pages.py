@@ -17,6 +17,13 @@ from ii_desktop.notebooks.privacy import scrub
 
 # web_visit data fields kept beside the page text, for rebuilding the visit's result
 PAGE_META = ("byline", "date", "truncated")
+# a page's full text, kept once in ``pages``: a visit's stored event goes without it
+PAGE_TEXT_FIELDS = ("markdown", "full_text")
+
+
+def without_page_text(data: dict[str, Any]) -> dict[str, Any]:
+    """A visit's ``data`` without the page's full text (which the ``pages`` row holds)."""
+    return {k: v for k, v in data.items() if k not in PAGE_TEXT_FIELDS}
 
 
 def page_from_result(event: ToolResult, at: float) -> dict[str, Any] | None:

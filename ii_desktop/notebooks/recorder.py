@@ -24,7 +24,7 @@ from ii_desktop.agent.history import PastRun
 from ii_desktop.core.events import Event
 from ii_desktop.core.settings import AppPaths
 from ii_desktop.notebooks.errors import NotebookError
-from ii_desktop.notebooks.pages import page_from_result
+from ii_desktop.notebooks.pages import page_from_result, without_page_text
 from ii_desktop.notebooks.privacy import scrub, scrub_text
 from ii_desktop.notebooks.records import Conversation, NewRun, RunBatch
 from ii_desktop.notebooks.runlog import RunLog
@@ -74,6 +74,8 @@ def _pages(events: list[tuple[float, Event]]) -> list[dict[str, Any]]:
 def _stored(event: Event) -> str:
     # top-level fields are the event's own; secrets can only hide in their values
     data = {key: scrub(value) for key, value in event.to_dict().items()}
+    if isinstance(event, ToolResult) and page_from_result(event, 0.0) is not None:
+        data["data"] = without_page_text(data["data"])
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 

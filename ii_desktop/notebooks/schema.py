@@ -157,6 +157,27 @@ def _v2_runs_stored_once(conn: sqlite3.Connection) -> None:
             "UPDATE runs SET context = ? WHERE id = ?", (compact_answer(answer, pages), run_id)
         )
     conn.execute("UPDATE runs SET messages = NULL")
+    # a visit's page text is kept once, in pages, not again in its event
+    from ii_desktop.notebooks.pages import PAGE_TEXT_FIELDS
+
+    rows = conn.execute(
+        "SELECT id, payload FROM events WHERE type = 'tool_result' "
+        "AND payload LIKE '%\"full_text\"%'"
+    ).fetchall()
+    for event_id, payload in rows:
+        event = json.loads(payload)
+        data = event.get("data")
+        if event.get("name") != "web_visit" or not isinstance(data, dict):
+            continue
+        url = data.get("url")
+        saved = conn.execute("SELECT 1 FROM pages WHERE url = ?", (url,)).fetchone()
+        if saved is None:
+            continue  # the only copy of this page's text: keep it
+        event["data"] = {k: v for k, v in data.items() if k not in PAGE_TEXT_FIELDS}
+        conn.execute(
+            "UPDATE events SET payload = ? WHERE id = ?",
+            (json.dumps(event, ensure_ascii=False, separators=(",", ":")), event_id),
+        )
 
 
 def _system_prompt(messages_json: str) -> str | None:

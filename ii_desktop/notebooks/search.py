@@ -43,14 +43,18 @@ def search_notebooks(conn: sqlite3.Connection, query: str, limit: int = 20) -> l
     for notebook_id, run_id, title, snippet in rows:
         hits.append(SearchHit(notebook_id, run_id, title, flat(snippet), "question_or_answer"))
     seen = {(h.run_id, h.where) for h in hits}
+    # the best pages first (ranking alone is cheap), then snippets of those only: a
+    # snippet reads its whole page, and a common word matches every page of the store
     rows = conn.execute(
         "SELECT r.notebook_id, r.id, n.title, snippet(pages_fts, -1, '', '', '…', 16), "
         "p.final_url "
         "FROM pages_fts JOIN pages p ON p.id = pages_fts.rowid "
         "JOIN run_pages rp ON rp.page_id = p.id JOIN runs r ON r.id = rp.run_id "
         "JOIN notebooks n ON n.id = r.notebook_id "
-        "WHERE pages_fts MATCH ? ORDER BY bm25(pages_fts), r.seq DESC LIMIT ?",
-        (expression, limit),
+        "WHERE pages_fts MATCH ? AND pages_fts.rowid IN "
+        "(SELECT rowid FROM pages_fts WHERE pages_fts MATCH ? ORDER BY rank LIMIT ?) "
+        "ORDER BY rank, r.seq DESC LIMIT ?",
+        (expression, expression, limit, limit),
     ).fetchall()
     for notebook_id, run_id, title, snippet, url in rows:
         if len(hits) >= limit:

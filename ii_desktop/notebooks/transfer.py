@@ -21,7 +21,7 @@ from ii_desktop.agent.events import ToolResult
 from ii_desktop.agent.history import compact_answer
 from ii_desktop.core.events import Event, event_from_dict
 from ii_desktop.notebooks.errors import ImportFailed
-from ii_desktop.notebooks.pages import page_from_result, save_page
+from ii_desktop.notebooks.pages import page_from_result, save_page, without_page_text
 from ii_desktop.notebooks.privacy import scrub, scrub_text
 from ii_desktop.notebooks.records import Notebook, iso_time
 from ii_desktop.notebooks.schema import RUN_STATUSES
@@ -45,7 +45,9 @@ def export_document(store: NotebookStore, ref: str) -> dict[str, Any]:
                 "error": run.error,
                 "started": run.started,
                 "finished": run.finished,
-                "events": [{"at": at, "event": e.to_dict()} for at, e in store.events(run.id)],
+                "events": [
+                    {"at": at, "event": _with_page_text(store, e)} for at, e in store.events(run.id)
+                ],
             }
         )
     return {
@@ -60,6 +62,19 @@ def export_document(store: NotebookStore, ref: str) -> dict[str, Any]:
         },
         "runs": runs,
     }
+
+
+def _with_page_text(store: NotebookStore, event: Event) -> dict[str, Any]:
+    """An event as the file keeps it: a page visit carries its page's text again (the
+    store keeps that text once, in its pages), so the file stands on its own."""
+    data = event.to_dict()
+    if isinstance(event, ToolResult) and event.name == "web_visit" and event.ok:
+        url = event.data.get("url")
+        missing = not (event.data.get("full_text") or event.data.get("markdown"))
+        page = store.page(url) if missing and isinstance(url, str) else None
+        if page is not None:
+            data["data"] = {**data["data"], "markdown": page.markdown, "full_text": page.full_text}
+    return data
 
 
 def export_json(store: NotebookStore, ref: str) -> str:
@@ -194,11 +209,12 @@ def import_document(store: NotebookStore, document: Any) -> Notebook:
                 if "run_id" in data:
                     data["run_id"] = run_id
                 event = event_from_dict(data)
-                rows.append((run_id, at, event.type, json.dumps(data, ensure_ascii=False)))
                 if isinstance(event, ToolResult) and (page := page_from_result(event, at)):
                     page["fetched"] = min(page["fetched"], imported_at)
                     save_page(conn, run_id, page)
                     read.append((str(page["title"]), str(page["final_url"])))
+                    data["data"] = without_page_text(data["data"])  # kept once, in pages
+                rows.append((run_id, at, event.type, json.dumps(data, ensure_ascii=False)))
             conn.executemany(
                 "INSERT INTO events (run_id, at, type, payload) VALUES (?, ?, ?, ?)", rows
             )

@@ -118,6 +118,11 @@ def test_a_store_written_by_schema_1_is_migrated_and_keeps_every_run(data_dir):
             conn.execute("SELECT count(*) FROM runs WHERE messages IS NOT NULL").fetchone()[0] == 0
         )
         assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == old_events
+        # a page's text is kept once, in pages: no longer again in its visit's event
+        assert not conn.execute(
+            "SELECT count(*) FROM events WHERE payload LIKE '%\"full_text\"%'"
+        ).fetchone()[0]
+        assert store.page(conversation.past_runs[0].answer.split(": ")[-1]) is not None
         assert conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # incremental from now on
         assert store.search("Langres")  # the full-text index came through
     # the migrated notebook continues: a follow-up sees the earlier runs
