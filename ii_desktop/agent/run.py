@@ -106,6 +106,11 @@ class _Stop(Exception):
         self.error = error
 
 
+def _short(question: str, limit: int = 60) -> str:
+    line = " ".join(question.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 class ResearchRun:
     """Runs one question to a sourced answer. ``run()`` blocks: call it off the GUI thread.
 
@@ -197,13 +202,15 @@ class ResearchRun:
 
     def run(self) -> RunFinished:
         self._emit(RunStarted(self.run_id, self.question, self.options.mode))
-        if self.left_out:
-            kept = len(self.past_runs or ()) - self.left_out
+        if self.left_out and self.past_runs:
+            kept = len(self.past_runs) - self.left_out
+            first, last = self.past_runs[0].question, self.past_runs[self.left_out - 1].question
+            which = f"“{_short(first)}”" + (f" to “{_short(last)}”" if self.left_out > 1 else "")
             self._notice(
                 "history_trimmed",
-                f"The {self.left_out} oldest questions of this notebook do not fit the "
-                f"model's context and are left out (the {kept} latest are kept); pages they "
-                "read can still be found with a search of this notebook's saved pages.",
+                f"The {self.left_out} oldest questions of this notebook ({which}) do not "
+                f"fit the model's context and are left out; the {kept} latest are kept. "
+                "Pages they read can still be found with a search of the saved pages.",
             )
         answer = ""
         try:
@@ -518,9 +525,7 @@ class ResearchRun:
         if self.past_runs is not None:
             # the cache is rewritten into exactly what the next question starts with
             runs = [*self.past_runs, *([self.history_entry] if self.history_entry else [])]
-            next_history = build_history(
-                self.system_prompt, runs, self._history_budget()
-            ).messages
+            next_history = build_history(self.system_prompt, runs, self._history_budget()).messages
         try:
             self.engine.end_run(self.conversation_id, next_history)
         except Exception:  # preparing the cache for a follow-up is an optimisation

@@ -78,6 +78,10 @@ def test_a_hundred_questions_in_one_notebook_are_all_answered_within_the_context
     assert notices
     assert run.left_out > 0 and run.left_out % DROP_BLOCK == 0
     assert f"The {run.left_out} oldest questions" in notices[-1].message
+    last_left = f"station {run.left_out - 1}?”"
+    assert "(“What is the flow at station 0?” to “What is the flow at " + last_left in (
+        notices[-1].message
+    )
     # earlier runs are in the prompt as question and answer only: no page text
     assert all(PAGE[:200] not in m["content"] for m in run.messages if m["role"] != "tool")
     with NotebookStore.open(app_paths()) as store:
