@@ -657,9 +657,7 @@ class MLXEngine:
         coalescer.flush()
         return finish, generated, first_token_at, coalescer
 
-    def _end_run(
-        self, conversation_id: str, history: list[dict[str, Any]] | None = None
-    ) -> None:
+    def _end_run(self, conversation_id: str, history: list[dict[str, Any]] | None = None) -> None:
         last = self._last_turns.get(conversation_id)
         if last is not None:
             last.history = history
