@@ -5,6 +5,10 @@ notebook's KV cache survives between questions). Runs stream their events from t
 own thread through a queued signal; the GUI thread never waits on the engine, a tool
 or the disk: loading the model, listing notebooks and reading runs all happen in the
 background and come back as signals.
+
+The window's menus are in ``window_menus``, its engine start-up and settings in
+``window_engine``, and what it does with a dropped page or file in ``window_drops``:
+mixins of ``MainWindow``, each for one concern.
 """
 
 from __future__ import annotations
@@ -15,27 +19,15 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl, Signal, Slot
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QDesktopServices,
-    QDragEnterEvent,
-    QDropEvent,
-    QGuiApplication,
-    QKeySequence,
-)
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
-    QApplication,
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QSplitter,
     QStackedWidget,
@@ -46,23 +38,17 @@ from PySide6.QtWidgets import (
 from ii_desktop.agent.events import Answer, Reasoning, Stats
 from ii_desktop.core.errors import AppError
 from ii_desktop.core.events import Event
-from ii_desktop.core.settings import (
-    APP_NAME,
-    AppPaths,
-    ServerSettings,
-    Settings,
-    load_settings,
-    save_settings,
-)
+from ii_desktop.core.settings import APP_NAME, AppPaths, load_settings
 from ii_desktop.ui import theme, widgets
 from ii_desktop.ui.background import run_in_background
 from ii_desktop.ui.composer import Composer
 from ii_desktop.ui.conversation import ConversationView
-from ii_desktop.ui.drops import check_question, urls_from_drop
 from ii_desktop.ui.run_view import RunView
+from ii_desktop.ui.window_drops import DropHandling
+from ii_desktop.ui.window_engine import EngineFactory, EngineStartup, build_engine, configured
+from ii_desktop.ui.window_menus import OPENED_AT, WindowMenus
 
 if TYPE_CHECKING:  # the research core loads after the window is shown
-    from ii_desktop.engine.base import Engine
     from ii_desktop.engine.request import Sampling
     from ii_desktop.research import ResearchSession
     from ii_desktop.research.session import ActiveRun
@@ -75,25 +61,12 @@ GEOMETRY_KEY = "main_window/geometry"
 SPLITTER_KEY = "main_window/splitter"
 NOTEBOOK_KEY = "main_window/notebook"
 CLOSE_WAIT_MS = 15000
+STORE_CHECK_DELAY_MS = 3000  # after the window and the model have started
 DRAIN_BUDGET_S = 0.003  # GUI time per batch of run events
 # A run thread computing in Python holds the GIL for up to the switch interval each time
 # the GUI thread wants it back after a call into Qt (5 ms by default); 1 ms keeps a
 # frame's work within budget while a run streams.
 GUI_SWITCH_INTERVAL_S = 0.001
-
-EngineFactory = Callable[[Settings, AppPaths], "tuple[Engine, Any]"]
-
-
-def _build_engine(settings: Settings, paths: AppPaths) -> tuple[Engine, Any]:
-    from ii_desktop.research import build_engine
-
-    return build_engine(settings, paths)
-
-
-def describe_engine(settings: Settings) -> str:
-    from ii_desktop.research import describe_engine as describe
-
-    return describe(settings)
 
 
 def default_size(available: QSize) -> QSize:
@@ -101,11 +74,7 @@ def default_size(available: QSize) -> QSize:
     return DEFAULT_SIZE.boundedTo(available * 0.9)
 
 
-def configured(settings: Settings) -> bool:
-    return bool(settings.server.enabled or settings.engine.model_path)
-
-
-class MainWindow(QMainWindow):
+class MainWindow(WindowMenus, EngineStartup, DropHandling, QMainWindow):
     """The app's window. ``engine_factory`` replaces how the engine is built (the
     benchmark and tests pass a replay engine); by default it follows the settings.
 
@@ -132,7 +101,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         sys.setswitchinterval(min(sys.getswitchinterval(), GUI_SWITCH_INTERVAL_S))
         self._paths = paths
-        self._engine_factory = engine_factory or _build_engine
+        self._engine_factory = engine_factory or build_engine
         self.settings = load_settings(paths)
         self.session: ResearchSession | None = None
         self.active: ActiveRun | None = None
@@ -158,6 +127,7 @@ class MainWindow(QMainWindow):
         hints = QGuiApplication.styleHints()
         hints.colorSchemeChanged.connect(lambda *_: self.apply_theme())
         self._restore_state()
+        QTimer.singleShot(STORE_CHECK_DELAY_MS, self.check_store)
         if configured(self.settings):
             self.pages.setCurrentWidget(self.research_page)
             self.composer.edit.setFocus()  # the window opens ready for a question
@@ -241,230 +211,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.engine_label)
         self.statusBar().setSizeGripEnabled(False)
 
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self.new_action = self._add(
-            file_menu, "New Notebook", self.new_notebook, QKeySequence.StandardKey.New
-        )
-        self._add(file_menu, "Import Notebook…", lambda: self.sidebar.import_notebook())
-        export = file_menu.addMenu("Export Notebook")
-        for fmt, label in (
-            ("md", "Markdown…"),
-            ("html", "HTML…"),
-            ("pdf", "PDF…"),
-            ("json", "JSON…"),
-        ):
-            self._add(export, label, lambda f=fmt: self.sidebar.export_selected(f))
-        file_menu.addSeparator()
-        self._add(file_menu, "Close Window", self.close, QKeySequence.StandardKey.Close)
-        quit_action = self._add(file_menu, "Quit", self.close, QKeySequence.StandardKey.Quit)
-        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-
-        edit = bar.addMenu("&Edit")
-        self._add(edit, "Copy Answer", self._copy_last_answer, "Ctrl+Shift+C")
-        self._add(
-            edit,
-            "Find in Notebooks",
-            lambda: self.sidebar.focus_search(),
-            QKeySequence.StandardKey.Find,
-        )
-        settings = self._add(
-            edit, "Settings…", self.open_settings, QKeySequence.StandardKey.Preferences
-        )
-        settings.setMenuRole(QAction.MenuRole.PreferencesRole)
-
-        view = bar.addMenu("&View")
-        self.sidebar_action = self._add(view, "Show Notebooks", self._toggle_sidebar, "Ctrl+Alt+S")
-        self.sidebar_action.setCheckable(True)
-        self.sidebar_action.setChecked(True)
-        self.sidebar_action.setMenuRole(QAction.MenuRole.NoRole)
-
-        research = bar.addMenu("&Research")
-        self._add(research, "Ask", lambda: self.composer._send(), "Ctrl+Return")
-        self.stop_action = self._add(research, "Stop", self.stop, "Ctrl+.")
-        self.stop_action.setEnabled(False)
-        self._add(research, "Focus Question", lambda: self.composer.edit.setFocus(), "Ctrl+L")
-
-        window = bar.addMenu("&Window")
-        self._add(window, "Minimize", self.showMinimized, "Ctrl+M")
-        self._add(window, "Zoom", self._zoom)
-        window.addSeparator()
-        self._add(window, "Bring All to Front", self._bring_all_to_front)
-        window.addSeparator()
-        self.window_menu = window
-        self._window_actions: list[QAction] = []
-        window.aboutToShow.connect(self._fill_window_menu)
-
-        help_menu = bar.addMenu("&Help")
-        about = self._add(help_menu, f"About {APP_NAME}", self._about)
-        about.setMenuRole(QAction.MenuRole.AboutRole)
-        self._add(
-            help_menu,
-            "Model Card",
-            lambda: QDesktopServices.openUrl(
-                QUrl("https://huggingface.co/Intelligent-Internet/II-Search-4B")
-            ),
-        )
-
-    def _open_windows(self) -> list[QWidget]:
-        """This window and the readers open beside it, in the order they were opened."""
-        return [
-            w
-            for w in QApplication.topLevelWidgets()
-            if w.isVisible() and (w is self or w.parent() is self) and w.windowTitle()
-        ]
-
-    def _fill_window_menu(self) -> None:
-        """The Window menu lists each open window, the active one checked (as on a Mac)."""
-        for action in self._window_actions:
-            self.window_menu.removeAction(action)
-            action.deleteLater()
-        self._window_actions = []
-        for w in self._open_windows():
-            action = QAction(w.windowTitle(), self.window_menu)
-            action.setCheckable(True)
-            action.setChecked(w.isActiveWindow())
-            action.triggered.connect(lambda *_, w=w: _bring_forward(w))
-            self.window_menu.addAction(action)
-            self._window_actions.append(action)
-
-    def _bring_all_to_front(self) -> None:
-        for w in self._open_windows():
-            if w is not self:
-                _bring_forward(w)
-        _bring_forward(self)
-
-    def _add(self, menu: Any, text: str, slot: Callable[[], Any], shortcut: Any = None) -> QAction:
-        action = QAction(text, self)
-        action.setMenuRole(QAction.MenuRole.NoRole)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(lambda *_: slot())
-        menu.addAction(action)
-        return action
-
     def apply_theme(self) -> None:
         theme.apply_link_color(self)
         self.setStyleSheet(theme.stylesheet())
         self.conversation.restyle()
-
-    # --- the engine -------------------------------------------------------------------
-
-    def start_engine(self) -> None:
-        """Build the engine in the background (the local model loads on its thread)."""
-        if self.session is not None or self._closing:
-            return
-        settings, paths = self.settings, self._paths
-        factory = self._engine_factory
-        self._engine_error = None
-        self.engine_label.setText(f"Loading {describe_engine(settings)}…")
-        self.progress.setRange(0, 0)  # busy: mlx gives no load progress
-        self.progress.show()
-        started = time.monotonic()
-
-        def build() -> tuple[Engine, Any]:
-            # what a run needs is imported here, off the GUI thread, after the first paint
-            import ii_desktop.agent.run
-            import ii_desktop.research.session  # noqa: F401
-            from ii_desktop.tools.reader import load_extractors
-
-            load_extractors()
-
-            engine, ready = factory(settings, paths)
-            try:
-                info = ready.result() if ready is not None else None
-            except BaseException:
-                engine.close()
-                raise
-            return engine, info
-
-        def done(result: tuple[Engine, Any]) -> None:
-            from ii_desktop.research import ResearchSession
-
-            engine, info = result
-            if self._closing:
-                run_in_background(engine.close)
-                return
-            self.session = ResearchSession(paths, settings.tools, engine)
-            self.progress.hide()
-            label = describe_engine(settings)
-            if info is not None and getattr(info, "context_length", None):
-                label += f" · {info.quantization} · {info.context_length:,} tokens"
-                for note in getattr(info, "notes", ()):
-                    self.show_problem(note)
-            self._engine_text = label
-            self.engine_label.setText(label)
-            self.statusBar().showMessage(f"Model ready in {time.monotonic() - started:.1f} s", 4000)
-            self.composer.set_ready(True)
-            self.engine_ready.emit()
-
-        def failed(exc: BaseException) -> None:
-            self.progress.hide()
-            message = (
-                exc.message if isinstance(exc, AppError) else f"The model could not start: {exc}"
-            )
-            self._engine_error = message
-            self.engine_label.setText("Model not loaded")
-            self.show_problem(
-                f"{html.escape(message)} <a href='settings'>Open Settings</a>", rich=True
-            )
-
-        run_in_background(build, done, failed, name="ii-engine-start")
-
-    def use_model(self, path: str) -> None:
-        self._apply_settings(
-            Settings(
-                engine=_replace(self.settings.engine, model_path=path),
-                tools=self.settings.tools,
-                server=ServerSettings(),
-                ui=self.settings.ui,
-                **_extra(self.settings),
-            )
-        )
-
-    def use_server(self, server: ServerSettings) -> None:
-        self._apply_settings(
-            Settings(
-                engine=self.settings.engine,
-                tools=self.settings.tools,
-                server=server,
-                ui=self.settings.ui,
-                **_extra(self.settings),
-            )
-        )
-
-    def _apply_settings(self, settings: Settings, save: bool = True) -> None:
-        if save:
-            try:
-                save_settings(self._paths, settings)
-            except AppError as exc:
-                self.show_problem(exc.message)
-                return
-        restart = settings.engine != self.settings.engine or settings.server != self.settings.server
-        self.settings = settings
-        self.conversation.fold_reasoning = settings.ui.fold_reasoning
-        if not configured(settings):
-            self.pages.setCurrentWidget(self.first_run)
-            return
-        self.pages.setCurrentWidget(self.research_page)
-        if self.session is not None:
-            self.session.tool_settings = settings.tools
-        if restart or self.session is None:
-            old, self.session = self.session, None
-            self.composer.set_ready(False)
-            if old is not None:
-                run_in_background(old.close, lambda ok: self.start_engine(), name="ii-engine-stop")
-            else:
-                self.start_engine()
-
-    def open_settings(self) -> None:
-        from ii_desktop.ui.settings_dialog import SettingsDialog
-
-        dialog = SettingsDialog(self._paths, self.settings, self)
-        dialog.saved.connect(lambda s: self._apply_settings(s, save=False))
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        dialog.open()
 
     # --- asking -------------------------------------------------------------------------
 
@@ -631,7 +381,7 @@ class MainWindow(QMainWindow):
             from ii_desktop.notebooks import NotebookStore
 
             with NotebookStore.open(paths) as store:
-                return store.runs(notebook_id), store.conversation(notebook_id)[0]
+                return store.runs(notebook_id), store.conversation(notebook_id).conversation_id
 
         def show(loaded: Any) -> None:
             records, conversation_id = loaded
@@ -658,9 +408,10 @@ class MainWindow(QMainWindow):
     def open_reader(self, page: dict[str, Any]) -> None:
         from ii_desktop.ui.reader import ReaderDialog
 
-        if page.get("text") or page.get("markdown"):
+        if page.get("markdown"):  # a visit of this session: its page came with it
             _show_reader(ReaderDialog(page, self))
             return
+        # a saved run's visit: the page's text is kept once, in the notebook's pages
         url, paths = str(page.get("url") or ""), self._paths
 
         def load() -> Any:
@@ -670,9 +421,9 @@ class MainWindow(QMainWindow):
                 return store.page(url)
 
         def show(saved: Any) -> None:
-            if saved is None:
+            if saved is None and not page.get("text"):
                 page["text"] = "This page was only seen in search results; it was never read."
-            else:
+            elif saved is not None:
                 page.update(text=saved.model_text or saved.full_text, markdown=saved.markdown)
                 page["title"] = saved.title or page.get("title")
             _show_reader(ReaderDialog(page, self))
@@ -681,67 +432,28 @@ class MainWindow(QMainWindow):
             load, show, lambda exc: self.show_problem(f"Could not read the page: {exc}")
         )
 
-    # --- drops and files ----------------------------------------------------------------
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        mime = event.mimeData()
-        if mime.hasUrls() or "http" in mime.text():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        mime = event.mimeData()
-        web, files = urls_from_drop(list(mime.urls()), mime.text())
-        event.acceptProposedAction()
-        self.open_dropped(web, files)
-
-    def open_dropped(self, web: list[str], files: list[Path]) -> None:
-        """A dropped page or file: check it (a summarise-and-verify run for now)."""
-        if web:
-            self.check_page(web[0])
-        elif files:
-            self.check_file(files[0])
-
-    def check_page(self, url: str) -> None:
-        self.new_notebook()
-        self.ask(check_question(url))
-
-    def check_file(self, path: Path) -> None:
-        suffix = path.suffix.lower()
-        if suffix not in (".html", ".htm", ".pdf", ".txt", ".md"):
-            self.show_problem(
-                f"{path.name}: only web pages, HTML, PDF and text files can be checked."
-            )
-            return
-
-        def read() -> str:
-            body = path.read_bytes()[: 15 * 1024 * 1024]
-            if suffix == ".pdf":
-                from ii_desktop.tools.reader_pdf import read_pdf
-
-                return read_pdf(body).text
-            if suffix in (".html", ".htm"):
-                from ii_desktop.tools.reader import read_html
-
-                article = read_html(body)
-                return f"{article.title}\n\n{article.text}".strip()
-            return body.decode("utf-8", "replace")
-
-        def ask(text: str) -> None:
-            text = text.strip()[:8000]
-            if not text:
-                self.show_problem(f"{path.name} has no readable text.")
-                return
-            self.new_notebook()
-            self.ask(
-                f"Summarise this document ({path.name}) and check its main factual claims "
-                f"against independent sources on the web. Cite the pages you read.\n\n{text}"
-            )
-
-        run_in_background(
-            read, ask, lambda exc: self.show_problem(f"Could not read {path.name}: {exc}")
-        )
-
     # --- messages -------------------------------------------------------------------
+
+    def check_store(self) -> None:
+        """The notebook database's full integrity check, in the background once per
+        launch (it reads the whole file, so it is not done on every open)."""
+        paths = self._paths
+
+        def check() -> list[str]:
+            from ii_desktop.notebooks import NotebookStore
+
+            with NotebookStore.open(paths) as store:
+                return store.problems()
+
+        def report(found: list[str]) -> None:
+            if found and not self._closing:
+                self.show_problem(
+                    "The notebook database is damaged (" + found[0] + "). Export the "
+                    "notebooks you need now (File › Export Notebook); the damaged file is "
+                    "set aside and a new one started when the app next finds it unreadable."
+                )
+
+        run_in_background(check, report, lambda exc: log.warning("store check: %s", exc))
 
     def show_problem(self, message: str, rich: bool = False) -> None:
         text = message if rich else html.escape(message)
@@ -759,29 +471,6 @@ class MainWindow(QMainWindow):
     def sidebar_has_items(self) -> bool:
         count = getattr(getattr(self.sidebar, "list", None), "count", None)
         return bool(count()) if callable(count) else True
-
-    def _copy_last_answer(self) -> None:
-        if self.conversation.views:
-            self.conversation.views[-1].copy_answer()
-
-    def _toggle_sidebar(self) -> None:
-        self.sidebar.setVisible(not self.sidebar.isVisible())
-        self.sidebar_action.setChecked(self.sidebar.isVisible())
-
-    def _zoom(self) -> None:
-        if self.isMaximized():
-            self.showNormal()
-        else:
-            self.showMaximized()
-
-    def _about(self) -> None:
-        QMessageBox.about(
-            self,
-            f"About {APP_NAME}",
-            "A private research assistant around the open model II-Search-4B. It searches "
-            "the web, reads pages and answers with numbered sources; notebooks stay on "
-            "this computer.",
-        )
 
     # --- state ------------------------------------------------------------------------
 
@@ -840,15 +529,9 @@ def _show_reader(reader: QWidget) -> None:
     """A reader is a window of its own: the research window stays usable beside it."""
     reader.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
     reader.setWindowFlag(Qt.WindowType.Window, True)
+    reader.setProperty(OPENED_AT, time.monotonic())  # the Window menu lists in this order
     reader.show()
     reader.raise_()
-
-
-def _bring_forward(window: QWidget) -> None:
-    if window.isMinimized():
-        window.showNormal()
-    window.raise_()
-    window.activateWindow()
 
 
 @dataclass
@@ -861,21 +544,3 @@ class _Text:
 
     def event(self) -> Answer | Reasoning:
         return self.kind(self.run_id, "".join(self.pieces))
-
-
-def _replace(settings: Any, **changes: Any) -> Any:
-    import dataclasses
-
-    return dataclasses.replace(settings, **changes)
-
-
-def _extra(settings: Settings) -> dict[str, Any]:
-    """Sections of Settings beyond engine, tools, server and ui, carried over as they are."""
-    import dataclasses
-
-    known = {"engine", "tools", "server", "ui"}
-    return {
-        f.name: getattr(settings, f.name)
-        for f in dataclasses.fields(settings)
-        if f.name not in known
-    }

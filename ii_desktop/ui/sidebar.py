@@ -14,466 +14,73 @@ Errors reach the user in plain words, never as a traceback: an action started fr
 menu or dialog (``rename_selected``, ``import_notebook``...) is answered in a message
 box; the direct methods (``rename``, ``import_from``...) and list loads emit ``problem``
 for the window's banner.
+
+This module holds the widget: building it, loading the list, search and the keyboard.
+The notebook actions are in ``sidebar_actions``, the rows and their painting in
+``sidebar_rows``, the words in ``sidebar_words``, the store and exports in
+``sidebar_store``; the names callers use are re-exported here.
 """
 
 from __future__ import annotations
 
-import errno
-import logging
-import os
-import re
 import threading
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import (
-    QEvent,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QPoint,
-    QPointF,
-    QRect,
-    QRectF,
-    QSize,
-    QStandardPaths,
-    Qt,
-    QThread,
-    QTimer,
-    Signal,
-)
-from PySide6.QtGui import (
-    QColor,
-    QFont,
-    QFontMetrics,
-    QGuiApplication,
-    QIcon,
-    QKeyEvent,
-    QKeySequence,
-    QPainter,
-    QPainterPath,
-    QPen,
-    QPixmap,
-)
+from PySide6.QtCore import QEvent, QObject, QSize, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QGuiApplication, QIcon, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMenu,
-    QMessageBox,
     QStackedWidget,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from ii_desktop.core.errors import AppError
 from ii_desktop.core.settings import AppPaths
-from ii_desktop.notebooks import (
-    NotebookNotFound,
-    NotebookStore,
-    NotebookSummary,
-    SearchHit,
-    StoreUnavailable,
-    export_json,
-    import_file,
-    render_html,
-    render_markdown,
-)
-from ii_desktop.ui import widgets
+from ii_desktop.notebooks import NotebookStore, NotebookSummary, SearchHit
 from ii_desktop.ui.background import run_in_background
-from ii_desktop.ui.theme import Colors, colors, is_dark
-
-log = logging.getLogger(__name__)
+from ii_desktop.ui.sidebar_actions import NotebookActions
+from ii_desktop.ui.sidebar_rows import (
+    ID_ROLE,
+    KIND_ROLE,
+    SNIPPET_ROLE,
+    NotebookDelegate,
+    best_hits,
+    hit_item,
+    line_icon,
+    notebook_item,
+)
+from ii_desktop.ui.sidebar_store import EXPORT_FORMATS, StoreHolder, export_file_name
+from ii_desktop.ui.sidebar_words import (
+    describe_error,
+    fit_tags,
+    focus_snippet,
+    notebook_detail,
+    parse_tags,
+    plain_snippet,
+    plural,
+    relative_time,
+    two_lines,
+)
+from ii_desktop.ui.theme import colors, is_dark
 
 SEARCH_DELAY_MS = 200
 SEARCH_LIMIT = 50
 CLOCK_MS = 60_000
-EXPORT_FORMATS = ("md", "html", "pdf", "json")
 EMPTY_HINT = "No notebooks yet. Ask a question to start one."
 NO_MATCHES = "No matches for “{query}”."
 LOAD_FAILED_HINT = "The notebooks could not be opened."
 
-# Item data. Qt.UserRole holds the notebook id, as every caller expects.
-ID_ROLE = Qt.ItemDataRole.UserRole
-KIND_ROLE = ID_ROLE + 1  # "notebook" | "hit"
-UPDATED_ROLE = ID_ROLE + 2  # float timestamp (notebooks)
-COUNT_ROLE = ID_ROLE + 3  # number of questions (notebooks)
-TAGS_ROLE = ID_ROLE + 4  # list[str] (notebooks)
-SNIPPET_ROLE = ID_ROLE + 5  # str (hits)
-RUN_ROLE = ID_ROLE + 6  # run id (hits)
-URL_ROLE = ID_ROLE + 7  # page URL (page hits)
 
-_FILTERS = {
-    "md": "Markdown (*.md)",
-    "html": "Web page (*.html)",
-    "pdf": "PDF document (*.pdf)",
-    "json": "ii-desktop notebook (*.json)",
-}
-_FORMAT_WORDS = {"md": "Markdown", "html": "HTML", "pdf": "PDF", "json": "JSON (for import)"}
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)?")
-_BARE_URL = re.compile(r"https?://(?:www\.)?([^/\s)]+)[^\s)]*")
-_MD_MARKS = re.compile(r"\*\*|__|`+|(?:^|(?<=\s))#{1,6}\s|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)")
-_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
-
-
-# --- words -------------------------------------------------------------------------------
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-def relative_time(timestamp: float, now: float | None = None) -> str:
-    """When, as a sidebar says it: "Today 14:05", "Yesterday", "3 Mar", "3 Mar 2023"."""
-    when = datetime.fromtimestamp(timestamp)
-    today = datetime.fromtimestamp(now) if now is not None else datetime.now()
-    days = (today.date() - when.date()).days
-    if days == 0:
-        return f"Today {when:%H:%M}"
-    if days == 1:
-        return "Yesterday"
-    day = f"{when.day} {_MONTHS[when.month - 1]}"
-    return day if when.year == today.year else f"{day} {when.year}"
-
-
-def notebook_detail(updated: float, runs: int, now: float | None = None) -> str:
-    """The dimmed line under a notebook's title, without its tags."""
-    questions = plural(runs, "question") if runs else "no questions"
-    return f"{relative_time(updated, now)} · {questions}"
-
-
-def plain_snippet(snippet: str) -> str:
-    """A search snippet as words: Markdown marks dropped, links as their text or host."""
-    text = _MD_LINK.sub(r"\1", snippet)
-    text = _BARE_URL.sub(lambda m: m.group(1), text)
-    text = _MD_MARKS.sub("", text)
-    return " ".join(text.split())
-
-
-def tag_words(tags: Sequence[str]) -> str:
-    return " ".join(f"#{t}" for t in tags)
-
-
-def fit_tags(tags: Sequence[str], room: float, width: Callable[[str], float]) -> str:
-    """As many whole "#tags" as fit in ``room``, and "+N" for the rest ("" if none fit)."""
-    shown: list[str] = []
-    for n, tag in enumerate(tags):
-        rest = len(tags) - n - 1
-        candidate = " ".join([*shown, f"#{tag}"]) + (f" +{rest}" if rest else "")
-        if width(candidate) > room:
-            break
-        shown.append(f"#{tag}")
-    if not shown:
-        return ""
-    hidden = len(tags) - len(shown)
-    return " ".join(shown) + (f" +{hidden}" if hidden else "")
-
-
-def focus_snippet(snippet: str, query: str, lead: int = 24, keep: int = 48) -> str:
-    """The snippet started a little before its first match, so a narrow row shows the
-    match; at least ``keep`` characters are kept where the snippet has them."""
-    words = [w for w in re.findall(r"\w+", query.lower()) if w]
-    lowered = snippet.lower()
-    found = [m.start() for w in words if (m := re.search(rf"\b{re.escape(w)}", lowered))]
-    if not found or min(found) <= lead:
-        return snippet
-    start = snippet.rfind(" ", 0, min(min(found) - lead // 2, len(snippet) - keep))
-    if start <= 0:
-        return snippet
-    return "…" + snippet[start + 1 :].lstrip("…")
-
-
-def parse_tags(text: str) -> list[str]:
-    """Comma-separated tags as typed; a leading "#" (as the list shows them) is dropped."""
-    tags = (" ".join(part.split()).lstrip("#").strip() for part in text.split(","))
-    return sorted({t for t in tags if t})
-
-
-def export_file_name(title: str, fmt: str) -> str:
-    """A file name for a notebook's export: its title without what file systems refuse."""
-    name = " ".join(_UNSAFE_NAME.sub(" ", title).split()).strip(". ")[:80].strip()
-    return f"{name or 'Notebook'}.{fmt}"
-
-
-def _reason(exc: OSError) -> str:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return "the disk is full"
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return "permission denied"
-    return exc.strerror or str(exc) or type(exc).__name__
-
-
-def describe_error(exc: BaseException, doing: str) -> str:
-    """A message a user can read for anything that went wrong while ``doing``."""
-    if isinstance(exc, NotebookNotFound):  # its message names a CLI command
-        return f"Could not {doing}: it no longer exists (deleted in another window?)."
-    if isinstance(exc, AppError):
-        return exc.message
-    if isinstance(exc, OSError):
-        return f"Could not {doing}: {_reason(exc)}."
-    log.error("could not %s", doing, exc_info=(type(exc), exc, exc.__traceback__))
-    return f"Could not {doing}: something unexpected went wrong ({type(exc).__name__})."
-
-
-def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".part")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError as exc:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
-        raise AppError(f"Could not write {path}: {_reason(exc)}.") from None
-
-
-class _QtThread(QThread):
-    """One call on a thread Qt started itself. Qt's per-thread font cache is torn down
-    cleanly at such a thread's end; at the end of a Python thread that laid out a long
-    document it warns ("QBasicTimer::start: ... event dispatcher has already been
-    destroyed")."""
-
-    def __init__(self, fn: Callable[[], None]) -> None:
-        super().__init__()
-        self._fn = fn
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            self._fn()
-        except BaseException as exc:  # raised again by on_qt_thread
-            self.error = exc
-
-
-def on_qt_thread(fn: Callable[[], None]) -> None:
-    """Run ``fn`` on a QThread and wait for it (from a worker thread, not the GUI's)."""
-    thread = _QtThread(fn)
-    thread.start()
-    thread.wait()
-    error, thread.error = thread.error, None
-    if error is not None:
-        raise error
-
-
-def _write_pdf(html: str, path: Path, title: str) -> None:
-    from ii_desktop.ui.pdf_export import write_pdf
-
-    if not path.parent.is_dir():
-        raise AppError(f"Could not write {path}: the folder {path.parent} does not exist.")
-    try:
-        on_qt_thread(lambda: write_pdf(html, path, title))
-    except OSError as exc:
-        reason = _reason(exc) if exc.errno is not None else "the PDF could not be written"
-        raise AppError(f"Could not write {path}: {reason}.") from None
-
-
-def export_notebook(store: NotebookStore, notebook_id: str, fmt: str, path: Path) -> Path:
-    """Write one notebook to ``path`` as the CLI's ``notebook export`` does."""
-    notebook = store.notebook(notebook_id)
-    if fmt == "json":
-        _write_text(path, export_json(store, notebook.id))
-        return path
-    runs = store.runs(notebook.id)
-    if fmt == "md":
-        _write_text(path, render_markdown(notebook, runs))
-    elif fmt == "html":
-        _write_text(path, render_html(notebook, runs))
-    else:
-        _write_pdf(render_html(notebook, runs, printable=True), path, notebook.title)
-    return path
-
-
-# --- the store, shared with the worker threads ---------------------------------------------
-
-
-class _StoreHolder:
-    """Opens the store on first use (on a worker thread) and closes it once."""
-
-    def __init__(self, paths: AppPaths, store: NotebookStore | None) -> None:
-        self._paths = paths
-        self._store = store
-        self._owned = store is None
-        self._lock = threading.Lock()
-        self._closed = False
-        self.notice: str | None = None
-
-    def get(self) -> NotebookStore:
-        with self._lock:
-            if self._closed:
-                raise StoreUnavailable("The notebook list was closed.")
-            if self._store is None:
-                self._store = NotebookStore.open(self._paths.ensure())
-                self.notice = self._store.notice
-            return self._store
-
-    def take_notice(self) -> str | None:
-        with self._lock:
-            notice, self.notice = self.notice, None
-            return notice
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            store, self._store = self._store, None
-        if store is not None and self._owned:
-            store.close()
-
-
-# --- drawing ---------------------------------------------------------------------------
-
-
-def _alpha(color: str, alpha: float) -> QColor:
-    c = QColor(color)
-    c.setAlphaF(alpha)
-    return c
-
-
-def _selection_colors(c: Colors, focused: bool) -> tuple[QColor, QColor, QColor, QColor]:
-    """(background, title, detail, tags) of a selected row."""
-    if focused:
-        text = QColor(c.accent_text)
-        return QColor(c.accent), text, _alpha(c.accent_text, 0.82), _alpha(c.accent_text, 0.92)
-    # the list does not have the keyboard: a quiet grey, as Finder and Mail do
-    background = _alpha(c.text, 0.16 if is_dark() else 0.10)
-    return background, QColor(c.text), QColor(c.muted), QColor(c.accent)
-
-
-def _icon(kind: str, color: str, size: int = 16) -> QIcon:
-    """A crisp line icon ("search" or "plus") drawn for the screen's pixel ratio."""
-    app = QGuiApplication.instance()
-    ratio = app.devicePixelRatio() if isinstance(app, QGuiApplication) else 1.0
-    pixmap = QPixmap(round(size * ratio), round(size * ratio))
-    pixmap.setDevicePixelRatio(ratio)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    pen = QPen(QColor(color), 1.6 if kind == "search" else 1.8)
-    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-    painter.setPen(pen)
-    if kind == "search":
-        painter.drawEllipse(QRectF(2.5, 2.5, 8.5, 8.5))
-        painter.drawLine(QPointF(10.2, 10.2), QPointF(13.5, 13.5))
-    else:
-        mid = size / 2
-        painter.drawLine(QPointF(mid, 3.5), QPointF(mid, size - 3.5))
-        painter.drawLine(QPointF(3.5, mid), QPointF(size - 3.5, mid))
-    painter.end()
-    return QIcon(pixmap)
-
-
-class NotebookDelegate(QStyledItemDelegate):
-    """Two lines per row, a rounded selection inset from the edges, no grid, no focus rect."""
-
-    INSET_X = 8  # between the list's edge and the selection
-    INSET_Y = 1  # between two rows' selections
-    PAD_X = 10
-    PAD_Y = 6
-    LINE_GAP = 2
-    RADIUS = 6.0
-
-    def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont]:
-        title = QFont(option.font)
-        title.setWeight(QFont.Weight.DemiBold)
-        detail = QFont(option.font)
-        size = option.font.pointSizeF()
-        if size > 0:
-            detail.setPointSizeF(max(size - 1.5, 8.0))
-        return title, detail
-
-    def sizeHint(
-        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> QSize:
-        title, detail = self._fonts(option)
-        height = (
-            2 * (self.INSET_Y + self.PAD_Y)
-            + QFontMetrics(title).height()
-            + self.LINE_GAP
-            + QFontMetrics(detail).height()
-        )
-        return QSize(max(option.rect.width(), 120), height)
-
-    def paint(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
-        c = colors()
-        title_font, detail_font = self._fonts(option)
-        rect = option.rect.adjusted(self.INSET_X, self.INSET_Y, -self.INSET_X, -self.INSET_Y)
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        widget = option.widget
-        focused = widget is not None and widget.hasFocus()
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        if selected:
-            background, title_color, detail_color, tag_color = _selection_colors(c, focused)
-            path = QPainterPath()
-            path.addRoundedRect(QRectF(rect), self.RADIUS, self.RADIUS)
-            painter.fillPath(path, background)
-        else:
-            title_color, detail_color, tag_color = QColor(c.text), QColor(c.muted), QColor(c.accent)
-
-        text = rect.adjusted(self.PAD_X, self.PAD_Y, -self.PAD_X, -self.PAD_Y)
-        title_metrics, detail_metrics = QFontMetrics(title_font), QFontMetrics(detail_font)
-        title_rect = QRect(text.left(), text.top(), text.width(), title_metrics.height())
-        detail_rect = QRect(
-            text.left(),
-            title_rect.bottom() + 1 + self.LINE_GAP,
-            text.width(),
-            detail_metrics.height(),
-        )
-        align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        elide = Qt.TextElideMode.ElideRight
-
-        painter.setFont(title_font)
-        painter.setPen(title_color)
-        title = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
-        painter.drawText(title_rect, align, title_metrics.elidedText(title, elide, text.width()))
-
-        painter.setFont(detail_font)
-        painter.setPen(detail_color)
-        if index.data(KIND_ROLE) == "hit":
-            snippet = str(index.data(SNIPPET_ROLE) or "")
-            painter.drawText(
-                detail_rect, align, detail_metrics.elidedText(snippet, elide, text.width())
-            )
-        else:
-            meta = notebook_detail(
-                float(index.data(UPDATED_ROLE) or 0), int(index.data(COUNT_ROLE) or 0)
-            )
-            meta = detail_metrics.elidedText(meta, elide, text.width())
-            painter.drawText(detail_rect, align, meta)
-            used = detail_metrics.horizontalAdvance(meta + "  ")
-            tags = fit_tags(
-                index.data(TAGS_ROLE) or (),
-                text.width() - used,
-                detail_metrics.horizontalAdvance,
-            )
-            if tags:
-                painter.setPen(tag_color)
-                painter.drawText(detail_rect.adjusted(used, 0, 0, 0), align, tags)
-        painter.restore()
-
-
-# --- the sidebar -----------------------------------------------------------------------
-
-
-class NotebookSidebar(QWidget):
+class NotebookSidebar(NotebookActions, QWidget):
     """The notebooks of the data folder, searchable, with their actions.
 
     Args:
@@ -504,7 +111,7 @@ class NotebookSidebar(QWidget):
         self.setObjectName("sidebar")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._paths = paths
-        self._holder = _StoreHolder(paths, store)
+        self._holder = StoreHolder(paths, store)
         holder = self._holder  # the lambda must not keep the widget alive
         self.destroyed.connect(lambda *_: threading.Thread(target=holder.close).start())
         self._loading = False  # a list load is running
@@ -572,7 +179,7 @@ class NotebookSidebar(QWidget):
         self.notebook_list.itemClicked.connect(self._on_item_clicked)
         self.notebook_list.installEventFilter(self)
 
-        self.empty_hint = QLabel(_two_lines(EMPTY_HINT))
+        self.empty_hint = QLabel(two_lines(EMPTY_HINT))
         self.empty_hint.setObjectName("muted")
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_hint.setWordWrap(True)
@@ -614,8 +221,8 @@ class NotebookSidebar(QWidget):
     def _apply_colors(self) -> None:
         """Icons and the slim scroll bar follow the light or dark colours."""
         c = colors()
-        self._search_icon.setIcon(_icon("search", c.muted))
-        self.new_button.setIcon(_icon("plus", c.muted))
+        self._search_icon.setIcon(line_icon("search", c.muted))
+        self.new_button.setIcon(line_icon("plus", c.muted))
         handle = "rgba(255, 255, 255, 0.28)" if is_dark() else "rgba(0, 0, 0, 0.22)"
         sheet = (
             "QScrollBar:vertical { background: transparent; width: 10px; margin: 2px; }"
@@ -732,11 +339,11 @@ class NotebookSidebar(QWidget):
         self._pending_select = None
         self._loaded_once = True
         if hits is None:
-            self._fill([self._notebook_item(n) for n in notebooks])
+            self._fill([notebook_item(n) for n in notebooks])
             self.section_label.setText("Notebooks")
-            self.empty_hint.setText(_two_lines(EMPTY_HINT))
+            self.empty_hint.setText(two_lines(EMPTY_HINT))
         else:
-            self._fill([self._hit_item(h, query) for h in self._best_hits(hits)])
+            self._fill([hit_item(h, query) for h in best_hits(hits)])
             count = self.notebook_list.count()
             self.section_label.setText(f"{plural(count, 'notebook')} found" if count else "Search")
             self.empty_hint.setText(NO_MATCHES.format(query=query))
@@ -755,41 +362,6 @@ class NotebookSidebar(QWidget):
             self.empty_hint.setText(LOAD_FAILED_HINT)
             self._stack.setCurrentWidget(self.empty_hint)
         self.refreshed.emit()
-
-    @staticmethod
-    def _best_hits(hits: Sequence[SearchHit]) -> list[SearchHit]:
-        """One row per notebook: its best match (the store ranks them)."""
-        seen: dict[str, SearchHit] = {}
-        for hit in hits:
-            seen.setdefault(hit.notebook_id, hit)
-        return list(seen.values())
-
-    def _notebook_item(self, n: NotebookSummary) -> QListWidgetItem:
-        item = QListWidgetItem(n.title)
-        item.setData(ID_ROLE, n.id)
-        item.setData(KIND_ROLE, "notebook")
-        item.setData(UPDATED_ROLE, n.updated)
-        item.setData(COUNT_ROLE, n.runs)
-        item.setData(TAGS_ROLE, list(n.tags))
-        detail = notebook_detail(n.updated, n.runs)
-        tags = tag_words(n.tags)
-        words = f"{n.title}, {detail}" + (f", tags {', '.join(n.tags)}" if n.tags else "")
-        item.setData(Qt.ItemDataRole.AccessibleTextRole, words)
-        item.setToolTip(f"{n.title}\n{detail}" + (f"\n{tags}" if tags else ""))
-        return item
-
-    def _hit_item(self, hit: SearchHit, query: str) -> QListWidgetItem:
-        snippet = plain_snippet(hit.snippet)
-        item = QListWidgetItem(hit.title)
-        item.setData(ID_ROLE, hit.notebook_id)
-        item.setData(KIND_ROLE, "hit")
-        item.setData(SNIPPET_ROLE, focus_snippet(snippet, query))
-        item.setData(RUN_ROLE, hit.run_id)
-        item.setData(URL_ROLE, hit.url)
-        where = f", in the page {hit.url}" if hit.where == "page" and hit.url else ""
-        item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{hit.title}{where}: {snippet}")
-        item.setToolTip(f"{hit.title}\n{snippet}" + (f"\n{hit.url}" if hit.url else ""))
-        return item
 
     def _fill(self, items: list[QListWidgetItem]) -> None:
         view = self.notebook_list
@@ -824,13 +396,6 @@ class NotebookSidebar(QWidget):
             if item.data(ID_ROLE) == notebook_id:
                 return item
         return None
-
-    def _title(self, notebook_id: str) -> str:
-        known = self._known.get(notebook_id)
-        if known is not None:
-            return known.title
-        item = self._item(notebook_id)
-        return item.text() if item is not None else "this notebook"
 
     # --- search ------------------------------------------------------------------------
 
@@ -897,260 +462,14 @@ class NotebookSidebar(QWidget):
             return True
         return False
 
-    # --- context menu ------------------------------------------------------------------
-
-    def context_menu(self, notebook_id: str | None) -> QMenu:
-        """The menu for a notebook (or, for None, for the list's empty space)."""
-        menu = QMenu(self)
-        if notebook_id is not None:
-            menu.addAction("Open", lambda: self.notebook_selected.emit(notebook_id))
-            menu.addSeparator()
-            menu.addAction("Rename…", lambda: self._ask_rename(notebook_id))
-            menu.addAction("Edit Tags…", lambda: self._ask_tags(notebook_id))
-            export = menu.addMenu("Export")
-            for fmt in EXPORT_FORMATS:
-                export.addAction(
-                    f"{_FORMAT_WORDS[fmt]}…",
-                    lambda fmt=fmt: self._ask_export(notebook_id, fmt),
-                )
-            menu.addSeparator()
-            menu.addAction("Delete…", lambda: self._ask_delete(notebook_id))
-            menu.addSeparator()
-        menu.addAction("New Notebook", self.new_notebook_requested.emit)
-        menu.addAction("Import Notebook…", self.import_notebook)
-        return menu
-
-    def _show_context_menu(self, pos: QPoint) -> None:
-        item = self.notebook_list.itemAt(pos)
-        menu = self.context_menu(None if item is None else str(item.data(ID_ROLE)))
-        menu.exec(self.notebook_list.viewport().mapToGlobal(pos))
-        menu.deleteLater()
-
-    # --- dialogs -------------------------------------------------------------------------
-
-    def _box(self, title: str) -> Callable[[str], None]:
-        return lambda message: QMessageBox.warning(self, title, message)
-
-    def _emit_problem(self, message: str) -> None:
-        self.problem.emit(message)
-
-    def rename_selected(self) -> None:
-        notebook_id = self.current_notebook_id()
-        if notebook_id is not None:
-            self._ask_rename(notebook_id)
-
-    def _ask_rename(self, notebook_id: str) -> None:
-        old = self._title(notebook_id)
-        title, ok = QInputDialog.getText(
-            self, "Rename Notebook", "Title:", QLineEdit.EchoMode.Normal, old
-        )
-        if ok and title.strip() != old:
-            self._rename(notebook_id, title, self._box("Could not rename the notebook"))
-
-    def tag_selected(self) -> None:
-        notebook_id = self.current_notebook_id()
-        if notebook_id is not None:
-            self._ask_tags(notebook_id)
-
-    def _ask_tags(self, notebook_id: str) -> None:
-        known = self._known.get(notebook_id)
-        current = ", ".join(known.tags) if known else ""
-        text, ok = QInputDialog.getText(
-            self,
-            "Edit Tags",
-            f"Tags for “{self._title(notebook_id)}”, separated by commas:",
-            QLineEdit.EchoMode.Normal,
-            current,
-        )
-        if ok:
-            self._set_tags(notebook_id, parse_tags(text), self._box("Could not change the tags"))
-
-    def delete_selected(self) -> None:
-        notebook_id = self.current_notebook_id()
-        if notebook_id is not None:
-            self._ask_delete(notebook_id)
-
-    def _ask_delete(self, notebook_id: str) -> None:
-        if self.confirm_delete(notebook_id):
-            self._delete(notebook_id, self._box("Could not delete the notebook"))
-
-    def confirm_delete(self, notebook_id: str) -> bool:
-        """Ask before deleting; True when the user said yes."""
-        known = self._known.get(notebook_id)
-        what = f"Delete “{self._title(notebook_id)}”?"
-        if known is None or known.runs:
-            questions = "questions" if known is None else plural(known.runs, "question")
-            text = f"Its {questions} and saved pages are removed. This cannot be undone."
-        else:
-            text = "This cannot be undone."
-        return widgets.confirm(self, what, text, "Delete", destructive=True)
-
-    def export_selected(self, fmt: str) -> None:
-        notebook_id = self.current_notebook_id()
-        if notebook_id is not None:
-            self._ask_export(notebook_id, fmt)
-
-    def _ask_export(self, notebook_id: str, fmt: str) -> None:
-        _check_format(fmt)
-        title = self._title(notebook_id)
-        suggested = str(Path(self._export_dir) / export_file_name(title, fmt))
-        path, _ = QFileDialog.getSaveFileName(self, f"Export “{title}”", suggested, _FILTERS[fmt])
-        if not path:
-            return
-        target = Path(path)
-        if not target.suffix:
-            target = target.with_suffix(f".{fmt}")
-        self._export_dir = str(target.parent)
-        self._export(notebook_id, fmt, target, self._box("Could not export the notebook"))
-
-    def import_notebook(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            "Import Notebook",
-            self._export_dir,
-            "Notebook export (*.json);;All files (*)",
-        )
-        if path:
-            self._export_dir = str(Path(path).parent)
-            self._import(Path(path), self._box("Could not import the notebook"))
-
-    # --- actions (direct) ----------------------------------------------------------------
-
-    def rename(self, notebook_id: str, title: str) -> None:
-        """Give a notebook a new title; ``problem`` says why not (an empty title...)."""
-        self._rename(notebook_id, title, self._emit_problem)
-
-    def set_tags(self, notebook_id: str, tags: Sequence[str]) -> None:
-        """Make the notebook's tags exactly ``tags`` (an empty list removes them all)."""
-        self._set_tags(notebook_id, parse_tags(",".join(tags)), self._emit_problem)
-
-    def delete(self, notebook_id: str, confirm: bool = False) -> None:
-        """Delete a notebook; with ``confirm`` the user is asked first."""
-        if confirm:
-            self._ask_delete(notebook_id)
-        else:
-            self._delete(notebook_id, self._emit_problem)
-
-    def export_to(self, notebook_id: str, fmt: str, path: str | os.PathLike[str]) -> None:
-        """Write a notebook as md, html, pdf or json; ``exported`` or ``problem`` follows."""
-        _check_format(fmt)
-        self._export(notebook_id, fmt, Path(path), self._emit_problem)
-
-    def import_from(self, path: str | os.PathLike[str]) -> None:
-        """Import a JSON export as a new notebook, select it and open it."""
-        self._import(Path(path), self._emit_problem)
-
-    # --- actions (in the background) ----------------------------------------------------
-
-    def _work(
-        self,
-        fn: Callable[[NotebookStore], Any],
-        on_done: Callable[[Any], None],
-        report: Callable[[str], None],
-        doing: str,
-    ) -> None:
-        holder = self._holder
-
-        def failed(exc: BaseException) -> None:
-            report(describe_error(exc, doing))
-            if isinstance(exc, NotebookNotFound):
-                self.refresh()  # its row is out of date
-
-        run_in_background(
-            lambda: fn(holder.get()),
-            self._alive(on_done),
-            self._alive(failed),
-            name="ii-sidebar-action",
-        )
-
-    def _rename(self, notebook_id: str, title: str, report: Callable[[str], None]) -> None:
-        self._work(
-            lambda store: store.rename(notebook_id, title).id,
-            lambda renamed: self.refresh(select_id=renamed),
-            report,
-            "rename the notebook",
-        )
-
-    def _set_tags(self, notebook_id: str, tags: list[str], report: Callable[[str], None]) -> None:
-        def change(store: NotebookStore) -> str:
-            notebook = store.notebook(notebook_id)
-            gone = sorted(set(notebook.tags) - set(tags))
-            new = sorted(set(tags) - set(notebook.tags))
-            if gone:
-                store.tag(notebook.id, gone, remove=True)
-            if new:
-                store.tag(notebook.id, new)
-            return notebook.id
-
-        self._work(
-            change,
-            lambda changed: self.refresh(select_id=changed),
-            report,
-            "change the tags",
-        )
-
-    def _delete(self, notebook_id: str, report: Callable[[str], None]) -> None:
-        was_current = self.current_notebook_id() == notebook_id
-        ids = self.notebook_ids()
-        following: str | None = None
-        if notebook_id in ids:
-            row = ids.index(notebook_id)
-            rest = ids[row + 1 :] + ids[:row][::-1]  # the next one, else the one above
-            following = rest[0] if rest else None
-
-        def done(deleted: str) -> None:
-            self.notebook_deleted.emit(deleted)
-            if was_current and following is not None and self.current_notebook_id() == deleted:
-                # the window showed the deleted notebook: the next one takes its place
-                self._pending_open = following
-                self.refresh(select_id=following)
-            else:
-                self.refresh()
-
-        self._work(lambda store: store.delete(notebook_id).id, done, report, "delete the notebook")
-
-    def _export(
-        self, notebook_id: str, fmt: str, path: Path, report: Callable[[str], None]
-    ) -> None:
-        self._work(
-            lambda store: str(export_notebook(store, notebook_id, fmt, path)),
-            self.exported.emit,
-            report,
-            f"export the notebook to {path}",
-        )
-
-    def _import(self, path: Path, report: Callable[[str], None]) -> None:
-        def done(notebook_id: str) -> None:
-            if self._query:  # the new notebook may not match: show every notebook
-                self.search_field.blockSignals(True)
-                self.search_field.clear()
-                self.search_field.blockSignals(False)
-                self._search_timer.stop()
-                self._query = ""
-            self._pending_open = notebook_id
-            self.refresh(select_id=notebook_id)
-
-        self._work(
-            lambda store: import_file(store, path).id,
-            done,
-            report,
-            f"import {path}",
-        )
-
-
-def _two_lines(sentences: str) -> str:
-    """Two sentences on two lines: a narrow column then breaks where a reader pauses."""
-    return sentences.replace(". ", ".\n", 1)
-
-
-def _check_format(fmt: str) -> None:
-    if fmt not in EXPORT_FORMATS:
-        raise ValueError(f"unknown export format {fmt!r}; one of {', '.join(EXPORT_FORMATS)}")
-
 
 __all__ = [
     "EMPTY_HINT",
     "EXPORT_FORMATS",
+    "ID_ROLE",
+    "KIND_ROLE",
+    "LOAD_FAILED_HINT",
+    "SNIPPET_ROLE",
     "NotebookDelegate",
     "NotebookSidebar",
     "describe_error",

@@ -207,6 +207,16 @@ def test_reopening_a_notebook_draws_its_runs_from_the_store(qtbot, servers):
     assert "777 km" in view.answer_view.document().toPlainText()
     assert [r.name for r in view._rows.values()] == ["web_search", "web_visit"]
     assert view.reasoning.text
+    # the reader of a saved visit shows the page as it was read, from the notebook
+    from ii_desktop.ui.reader import ReaderDialog
+
+    url = pages.url("/seine")
+    view.source_opened.emit({"url": url, "title": "The Seine", **view._pages.get(url, {})})
+    qtbot.waitUntil(lambda: any(isinstance(w, ReaderDialog) for w in window._open_windows()))
+    reader = next(w for w in window._open_windows() if isinstance(w, ReaderDialog))
+    assert "777 km" in reader.page_view.toPlainText()
+    assert "777 km" in reader.model_view.toPlainText()
+    reader.close()
 
 
 def test_url_and_webloc_drops_start_a_check(qtbot, servers, tmp_path):
@@ -413,3 +423,19 @@ def test_keyboard_only_the_window_opens_in_the_question_and_tab_moves_on(qtbot, 
     assert {"Answer mode", "Ask", "Search notebooks"} <= set(order)
     # every control on the way has a name a screen reader can say
     assert all(order)
+
+
+def test_a_damaged_notebook_database_is_reported_in_the_window(qtbot, servers, monkeypatch):
+    from ii_desktop.notebooks import NotebookStore
+
+    window, _ = make_window(qtbot, servers, [])
+    window.check_store()  # a sound store: nothing to say
+    qtbot.wait(300)
+    assert window.banner.isHidden()
+    monkeypatch.setattr(
+        NotebookStore, "problems", lambda self: ["row 3 missing from index runs_by_status"]
+    )
+    window.check_store()
+    qtbot.waitUntil(lambda: window.banner.isVisible())
+    assert "damaged (row 3 missing" in window.banner.text()
+    assert "Export Notebook" in window.banner.text()
