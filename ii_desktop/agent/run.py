@@ -60,6 +60,13 @@ from ii_desktop.core.events import (
 from ii_desktop.engine.base import Engine
 from ii_desktop.engine.request import GenerationRequest, Sampling
 from ii_desktop.tools.base import Tool, ToolContext, ToolOutput
+from ii_desktop.tools.provenance import (
+    CONVERSATION,
+    PAGE_LINK,
+    QUESTION,
+    SEARCH_RESULT,
+    Provenance,
+)
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +173,11 @@ class ResearchRun:
         self.messages.append(
             {"role": "user", "content": prompts.user_message(question, self.options.mode)}
         )
+        provenance = getattr(tool_context, "provenance", None)
+        if isinstance(provenance, Provenance):  # what the model is shown, it may visit
+            provenance.see_text(question, QUESTION)
+            for message in self.messages[1:-1]:
+                provenance.see_text(str(message.get("content") or ""), CONVERSATION)
         self.sources = SourceRegistry()
         self._cancel = threading.Event()
         self._handle: Any = None
@@ -506,6 +518,12 @@ class ResearchRun:
             return ToolOutput.failure("tool_error", f"{call.name} failed: {exc}")
 
     def _register_sources(self, output: ToolOutput) -> None:
+        provenance = getattr(self.ctx, "provenance", None)
+        if isinstance(provenance, Provenance):
+            results = [r.url for r in output.sources if r.kind != "page"]
+            provenance.see(results, SEARCH_RESULT)
+            # any URL the tool's text showed the model (results' snippets, a page's links)
+            provenance.see_text(output.text, SEARCH_RESULT if results else PAGE_LINK)
         for ref in output.sources:
             aliases: tuple[str, ...] = ()
             if ref.kind == "page" and output.data.get("url"):

@@ -75,8 +75,9 @@ def print_notes(notes: Iterable[str]) -> None:
         print(f"ii-desktop: note: {note}", file=sys.stderr)
 
 
-def add_page_guard_options(parser: Any) -> None:
-    """``--allow-host`` and ``--allow-private-network`` (a parser or an argument group)."""
+def add_page_guard_options(parser: Any, research: bool = False) -> None:
+    """``--allow-host`` and ``--allow-private-network`` (a parser or an argument group);
+    for a research run (``research``) also ``--allow-unseen-urls``."""
     parser.add_argument(
         "--allow-host",
         metavar="HOST[:PORT]",
@@ -90,6 +91,14 @@ def add_page_guard_options(parser: Any) -> None:
         action="store_true",
         help="turn the local-network guard off: pages on local and private networks load",
     )
+    if research:
+        parser.add_argument(
+            "--allow-unseen-urls",
+            action="store_true",
+            help="let the model open URLs it was not shown (not in the question, the search "
+            "results or the pages read); by default they are refused, because a page can "
+            "ask for such a visit to carry your notes away",
+        )
 
 
 def tool_settings(args: argparse.Namespace, paths: AppPaths) -> ToolSettings:
@@ -109,4 +118,6 @@ def tool_settings(args: argparse.Namespace, paths: AppPaths) -> ToolSettings:
         changes["allow_hosts"] = (*base.allow_hosts, *args.allow_host)
     if getattr(args, "allow_private_network", False):
         changes["allow_private_network"] = True
+    if getattr(args, "allow_unseen_urls", False):
+        changes["allow_unseen_urls"] = True
     return dataclasses.replace(base, **changes)

@@ -103,6 +103,24 @@ class EngineSettings:
 SEARCH_PROVIDERS = ("ddgs", "searxng", "serper", "tavily", "brave", "local")
 
 
+# encyclopedias and archives whose URLs the model often writes from memory
+REFERENCE_HOSTS = (
+    "wikipedia.org",
+    "wikimedia.org",
+    "wikidata.org",
+    "wiktionary.org",
+    "britannica.com",
+    "arxiv.org",
+    "doi.org",
+    "ncbi.nlm.nih.gov",
+    "pubmed.ncbi.nlm.nih.gov",
+    "nature.com",
+    "who.int",
+    "nasa.gov",
+    "gutenberg.org",
+)
+
+
 @dataclass(frozen=True)
 class ToolSettings:
     """How the tools reach the web.
@@ -122,6 +140,11 @@ class ToolSettings:
     total_timeout: float = 45.0
     max_download_bytes: int = 15 * 1024 * 1024
     max_redirects: int = 5
+    # a URL the model did not see (question, results, links of pages read) is opened
+    # only on these hosts, on hosts the user trusted, or with the user's consent
+    reference_hosts: tuple[str, ...] = REFERENCE_HOSTS
+    trusted_hosts: tuple[str, ...] = ()
+    allow_unseen_urls: bool = False
 
     def __post_init__(self) -> None:
         unknown = [p for p in self.search_providers if p not in SEARCH_PROVIDERS]
@@ -131,6 +154,8 @@ class ToolSettings:
         # settings.json gives lists; keep tuples so the settings stay immutable
         object.__setattr__(self, "search_providers", tuple(self.search_providers))
         object.__setattr__(self, "allow_hosts", tuple(self.allow_hosts))
+        object.__setattr__(self, "reference_hosts", tuple(self.reference_hosts))
+        object.__setattr__(self, "trusted_hosts", tuple(self.trusted_hosts))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from ii_desktop.core.settings import AppPaths, ToolSettings
 from ii_desktop.engine.base import Engine
 from ii_desktop.notebooks import LocalPageSearch, NotebookPageCache, RunRecorder, start_recording
 from ii_desktop.notebooks.store import new_id
+from ii_desktop.tools.provenance import Consent
 from ii_desktop.tools.registry import open_tools
 
 log = logging.getLogger(__name__)
@@ -90,10 +91,21 @@ class ResearchSession:
     """See the package docstring. ``engine`` is built once by the caller (``build_engine``
     or the CLI's options) and closed with the session."""
 
-    def __init__(self, paths: AppPaths, tool_settings: ToolSettings, engine: Engine) -> None:
+    def __init__(
+        self,
+        paths: AppPaths,
+        tool_settings: ToolSettings,
+        engine: Engine,
+        consent: Consent | None = None,
+        on_trust: Callable[[str], None] | None = None,
+    ) -> None:
+        """``consent`` is asked (from a run's thread) about a URL the model was not shown;
+        without it such URLs are refused. ``on_trust`` hears of hosts the user now allows."""
         self.paths = paths
         self.tool_settings = tool_settings
         self.engine = engine
+        self.consent = consent
+        self.on_trust = on_trust
         self._runs: list[ActiveRun] = []
         self._lock = threading.Lock()
 
@@ -144,6 +156,8 @@ class ResearchSession:
                 self.tool_settings,
                 page_cache=cache,
                 saved_pages=LocalPageSearch(store, cache) if store is not None else None,
+                consent=self.consent,
+                on_trust=self.on_trust,
             )
             rec = recorder
 

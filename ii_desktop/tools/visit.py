@@ -13,11 +13,14 @@ Failures come back as ``ToolOutput.failure`` with one of these kinds: ``bad_url`
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin
 
+from ii_desktop.core.text import valid_unicode
 from ii_desktop.tools.base import (
     WEB_VISIT_SCHEMA,
     SourceRef,
@@ -27,6 +30,7 @@ from ii_desktop.tools.base import (
 )
 from ii_desktop.tools.fetch import FetchedPage, FetchError, fetch
 from ii_desktop.tools.page_cache import PageCache
+from ii_desktop.tools.provenance import PAGE_LINK, UNSEEN_URL, Provenance, refusal, urls_in
 from ii_desktop.tools.reader import read_html
 from ii_desktop.tools.reader_charset import decode_body
 from ii_desktop.tools.reader_pdf import PdfError, read_pdf
@@ -65,10 +69,30 @@ def read_page(page: FetchedPage) -> PageText:
     return PageText("", "", "", text, text)
 
 
+_HREF = re.compile(rb"""href\s*=\s*["']([^"'<>\s]{1,2048})["']""", re.IGNORECASE)
+MAX_LINKS = 2000
+
+
+def page_links(page: FetchedPage) -> list[str]:
+    """The http(s) links of an HTML page, resolved against its address."""
+    if page.kind != "html":
+        return []
+    links = []
+    for match in _HREF.finditer(page.body):
+        href = html.unescape(match.group(1).decode("utf-8", "replace"))
+        url = urljoin(page.final_url, href)
+        if url.startswith(("http://", "https://")):
+            links.append(url)
+            if len(links) >= MAX_LINKS:
+                break
+    return links
+
+
 def _json_markdown(text: str) -> str:
     try:
-        pretty = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-    except ValueError:
+        # json.loads turns an escaped lone surrogate ("\ud800") into one: make it valid
+        pretty = valid_unicode(json.dumps(json.loads(text), indent=2, ensure_ascii=False))
+    except (ValueError, RecursionError):
         pretty = text
     return f"```json\n{pretty}\n```"
 
@@ -114,12 +138,21 @@ class WebVisitTool:
         if cache is not None:
             cached = cache.get(url)
             if cached is not None:
-                return cached
+                return cached  # read before: opening it again sends nothing anywhere
+        provenance = ctx.provenance if isinstance(ctx.provenance, Provenance) else None
+        allowed_by = None
+        if provenance is not None:
+            allowed_by = provenance.admit(url)
+            if allowed_by is None:
+                interactive = provenance.consent is not None
+                return ToolOutput.failure(UNSEEN_URL, refusal(url, interactive), url=url)
         try:
             page = fetch(ctx.http, url, ctx.settings, ctx.cancel)
             found = read_page(page)
         except FetchError as exc:
             return ToolOutput.failure(exc.kind, exc.message, url=url)
+        if provenance is not None:  # the page's links may be visited next, exactly as shown
+            provenance.see([page.final_url, *page_links(page), *urls_in(found.markdown)], PAGE_LINK)
         text, truncated = truncate_page_text(model_text(found))
         output = ToolOutput(
             ok=True,
@@ -135,6 +168,7 @@ class WebVisitTool:
                 "markdown": found.markdown,
                 "full_text": found.full_text,
                 "truncated": truncated,
+                **({"allowed_by": allowed_by} if allowed_by else {}),
             },
         )
         if cache is not None:

@@ -77,13 +77,15 @@ def test_replayed_run_with_real_search_and_page_reading(tmp_path, servers):
     results = [e for e in events if e["type"] == "tool_result"]
     assert [r["name"] for r in results] == ["web_search", "web_visit"]
     assert all(r["ok"] for r in results)
-    assert results[0]["text"].startswith("Index: 0\nURL: https://example.org/searxng/")
+    url = pages.url("/seine")
+    assert results[0]["text"].startswith(f"Index: 0\nURL: {url}\n")
+    assert results[1]["data"]["allowed_by"] == "search_result"  # the rule that let it through
     assert "777-kilometre river" in results[1]["text"]
     assert "Copyright River Atlas" not in results[1]["text"]  # boilerplate gone
     assert results[1]["data"]["title"] == "The Seine"
     finished = events[-1]
     assert finished["reason"] == "answered"
-    assert finished["citations"] == [{"url": url, "n": 11, "verified": True}]
+    assert finished["citations"] == [{"url": url, "n": 1, "verified": True}]
     assert search.hits == 1 and pages.hits["/seine"] == 1
 
 
@@ -97,7 +99,7 @@ def test_transcript_shows_tools_answer_and_sources(tmp_path, servers):
     assert f"→ web_visit {url} … ok\n" in out
     assert out.count("The Seine is 777 km long") == 1  # streamed once, not repeated
     assert "Answer\nThe Seine is 777 km long" in out
-    assert f"[11] The Seine (read) — {url}\n" in out
+    assert f"[1] The Seine (read) — {url}\n" in out
     assert "\033[" not in out  # no colour codes when not on a terminal
 
 

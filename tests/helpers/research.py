@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tests.helpers.fake_search_servers import FakeSearchServer
+from tests.helpers.fake_search_servers import FakeResult, FakeSearchServer, default_results
 from tests.helpers.page_server import PageServer
 
 
@@ -17,10 +17,15 @@ def tool_call(name: str, **arguments: object) -> str:
 
 @contextmanager
 def page_and_search(path: str, page: bytes) -> Iterator[tuple[PageServer, FakeSearchServer]]:
-    """A page server holding ``page`` at ``path`` and a SearXNG-like search server."""
+    """A page server holding ``page`` at ``path`` and a SearXNG-like search server whose
+    results list that page first (a run may visit only URLs it was shown)."""
     pages = PageServer()
     pages.page(path, page)
-    search = FakeSearchServer("searxng")
+    found = [
+        FakeResult(pages.url(path), "The page", "What the page says..."),
+        *default_results("searxng", "q", 9),
+    ]
+    search = FakeSearchServer("searxng", results=found)
     try:
         yield pages, search
     finally:
