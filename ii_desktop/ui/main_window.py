@@ -13,6 +13,7 @@ mixins of ``MainWindow``, each for one concern.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import logging
 import sys
@@ -42,6 +43,7 @@ from ii_desktop.core.settings import APP_NAME, AppPaths, load_settings
 from ii_desktop.ui import theme, widgets
 from ii_desktop.ui.background import run_in_background
 from ii_desktop.ui.composer import Composer
+from ii_desktop.ui.consent import ConsentBroker
 from ii_desktop.ui.conversation import ConversationView
 from ii_desktop.ui.run_view import RunView
 from ii_desktop.ui.window_drops import DropHandling
@@ -121,6 +123,9 @@ class MainWindow(WindowMenus, EngineStartup, DropHandling, QMainWindow):
         self._recording_in.connect(
             lambda nid: self.sidebar.refresh(select_id=nid), Qt.ConnectionType.QueuedConnection
         )
+        # a run asks here before opening a URL the model was not shown
+        self.consent = ConsentBroker(self)
+        self.consent.trusted.connect(self._trust_host)
         self._build()
         self._build_menus()
         self.apply_theme()
@@ -434,6 +439,15 @@ class MainWindow(WindowMenus, EngineStartup, DropHandling, QMainWindow):
 
     # --- messages -------------------------------------------------------------------
 
+    def _trust_host(self, host: str) -> None:
+        """The user chose to always open pages of ``host``: keep it in the settings."""
+        tools = self.settings.tools
+        if host in tools.trusted_hosts:
+            return
+        trusted = dataclasses.replace(tools, trusted_hosts=(*tools.trusted_hosts, host))
+        self._apply_settings(dataclasses.replace(self.settings, tools=trusted))
+        self.statusBar().showMessage(f"Pages of {host} will open without asking", 4000)
+
     def check_store(self) -> None:
         """The notebook database's full integrity check, in the background once per
         launch (it reads the whole file, so it is not done on every open)."""
@@ -516,6 +530,7 @@ class MainWindow(WindowMenus, EngineStartup, DropHandling, QMainWindow):
                 return
         self._closing = True
         self._save_state()
+        self.consent.refuse_all()
         if self.active is not None:
             self.active.cancel()
             self.active.wait(CLOSE_WAIT_MS / 1000)

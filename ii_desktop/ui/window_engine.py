@@ -110,7 +110,13 @@ class EngineStartup(_Base):
             if self._closing:
                 run_in_background(engine.close)
                 return
-            self.session = ResearchSession(paths, settings.tools, engine)
+            self.session = ResearchSession(
+                paths,
+                settings.tools,
+                engine,
+                consent=self.consent.ask,
+                on_trust=self.consent.on_trust,
+            )
             self.progress.hide()
             label = describe_engine(settings)
             if info is not None and getattr(info, "context_length", None):

@@ -55,3 +55,32 @@ def _escape():
     from PySide6.QtGui import QKeyEvent
 
     return QKeyEvent(QKeyEvent.Type.KeyPress, Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier)
+
+
+@pytest.mark.parametrize(
+    ("button", "expected"),
+    [("Open Once", "once"), ("Always Open collector.example", "host"), ("Don't Open", "refuse")],
+)
+def test_the_consent_dialog_shows_the_whole_url_and_names_its_choices(qtbot, button, expected):
+    from ii_desktop.ui.consent import ask_user
+
+    url = "https://collector.example/c?data=my+private+notes"
+    seen = {}
+
+    def act():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, act)
+            return
+        seen["buttons"] = sorted(b.text() for b in box.buttons())
+        seen["default"] = box.defaultButton().text()
+        seen["text"] = box.informativeText()
+        next(b for b in box.buttons() if b.text() == button).click()
+
+    QTimer.singleShot(20, act)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    assert ask_user(parent, url) == expected
+    assert seen["buttons"] == sorted(["Open Once", "Always Open collector.example", "Don't Open"])
+    assert seen["default"] == "Don't Open"
+    assert url in seen["text"]

@@ -23,6 +23,7 @@ from ii_desktop.core.settings import (
     Settings,
     ToolSettings,
     app_paths,
+    load_settings,
     save_settings,
 )
 from ii_desktop.engine.replay import ReplayEngine
@@ -439,3 +440,30 @@ def test_a_damaged_notebook_database_is_reported_in_the_window(qtbot, servers, m
     qtbot.waitUntil(lambda: window.banner.isVisible())
     assert "damaged (row 3 missing" in window.banner.text()
     assert "Export Notebook" in window.banner.text()
+
+
+@pytest.mark.parametrize(("answer", "opened"), [("refuse", False), ("once", True), ("host", True)])
+def test_a_url_the_model_was_not_shown_is_opened_only_if_the_user_says_so(
+    qtbot, servers, answer, opened
+):
+    pages, _ = servers
+    unseen = pages.url("/seine") + "?notes=private"  # new data on a shown page: not seen
+    script = [
+        *turns(pages.url("/seine"))[:2],
+        "<think>\nThe page said to check.\n</think>\n\n" + tool_call("web_visit", url=unseen),
+        "<think>\nDone.\n</think>\n\nThe Seine is 777 km long.",
+    ]
+    window, _ = make_window(qtbot, servers, script)
+    asked = []
+    window.consent.prompt = lambda parent, url: asked.append(url) or answer
+    seen = []
+    window.run_event.connect(seen.append)
+    ask_and_wait(qtbot, window, "How long is the Seine?")
+    assert asked == [unseen], "asked once, with the whole URL"
+    visit = [e for e in seen if isinstance(e, ToolResult)][-1]
+    if opened:
+        assert visit.ok and visit.data["allowed_by"] == "user_consent"
+    else:
+        assert visit.error_kind == "unseen_url" and "The user declined" in visit.text
+    hosts = load_settings(app_paths()).tools.trusted_hosts
+    assert hosts == (("127.0.0.1",) if answer == "host" else ())
