@@ -27,9 +27,12 @@ from ii_desktop.cli.common import (
     require_model,
     tool_settings,
 )
+from ii_desktop.cli.visit_cmd import escape_controls
 from ii_desktop.core.errors import UsageError
 from ii_desktop.core.events import Event
 from ii_desktop.core.settings import AppPaths
+from ii_desktop.core.text import printable
+from ii_desktop.notebooks.privacy import scrub_text
 
 if TYPE_CHECKING:  # the research stack loads when a question is asked, not for --help
     from ii_desktop.engine.base import Engine
@@ -49,7 +52,7 @@ def add_tool_options(parser: argparse.ArgumentParser) -> None:
         "(ddgs, searxng, serper, tavily, brave, local)",
     )
     group.add_argument("--searxng-url", metavar="URL", help="your SearXNG instance")
-    add_page_guard_options(group)
+    add_page_guard_options(group, research=True)
 
 
 def register(commands: Any) -> None:
@@ -131,7 +134,13 @@ def make_engine(args: argparse.Namespace, paths: AppPaths) -> Engine:
 
 
 class Transcript:
-    """Readable output: reasoning dimmed, a line per tool call, the answer, the sources."""
+    """Readable output: reasoning dimmed, a line per tool call, the answer, the sources.
+
+    Everything written goes through ``printable``: titles, URLs, errors and the model's
+    own words can carry escape codes (page titles are chosen by whoever wrote the page),
+    and only this class's styles may reach the terminal. Error texts are also scrubbed
+    of credentials, since a server may echo the key it was sent.
+    """
 
     def __init__(self, out: TextIO, color: bool) -> None:
         self.out = out
@@ -146,6 +155,9 @@ class Transcript:
         return f"{style}{text}{RESET}" if self.color else text
 
     def _write(self, text: str, style: str = "") -> None:
+        # each control character is dropped on its own, so a sequence split across
+        # streamed chunks cannot form either
+        text = printable(text)
         if text:
             self.out.write(self._style(text, style) if style else text)
             self.at_line_start = text.endswith("\n")
@@ -179,7 +191,7 @@ class Transcript:
             self.sources[event.n] = event
         elif isinstance(event, Notice):
             self._block("notice")
-            self._write(f"! {event.message}\n", DIM)
+            self._write(f"! {scrub_text(event.message)}\n", DIM)
         elif isinstance(event, RunFinished):
             self._finish(event)
         self.out.flush()
@@ -189,7 +201,7 @@ class Transcript:
         args = call.arguments if call and call.arguments else {}
         target = str(args.get("query") or args.get("url") or "")
         if not event.ok:
-            return f"→ {event.name} {target} … failed: {event.error}"
+            return f"→ {event.name} {target} … failed: {scrub_text(event.error or '')}"
         outcome = "reused earlier result" if event.reused else "ok"
         if event.name == "web_search":
             outcome += f", {len(event.data.get('results', []))} results"
@@ -201,7 +213,7 @@ class Transcript:
         if not self.at_line_start:
             self._write("\n")
         if event.reason == "error":
-            self._write(f"\nRun failed: {event.error}\n")
+            self._write(f"\nRun failed: {scrub_text(event.error or '')}\n")
         elif event.reason == "cancelled":
             self._write("\nRun cancelled.\n")
         if event.answer and event.answer.strip() != self.streamed_answer.strip():
@@ -286,7 +298,7 @@ class _Output:
             return
         try:
             if self.transcript is None:
-                print(event.to_json(), flush=True)
+                print(escape_controls(event.to_json()), flush=True)
             else:
                 self.transcript(event)
         except BrokenPipeError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -99,7 +100,19 @@ def _log_crash(args: argparse.Namespace) -> str | None:
         return None
 
 
+# Libraries the model stack loads must not phone home: the app contacts only what the
+# user caused (the model server, the search provider, pages).
+QUIET_ENVIRONMENT = {
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
+    "DO_NOT_TRACK": "1",
+    "DISABLE_TELEMETRY": "1",
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    for name, value in QUIET_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(commands_too=not opens_window(argv))
     args = parser.parse_args(argv)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import sys
 from typing import Any
 
 from ii_desktop.cli.common import tool_settings
+from ii_desktop.cli.visit_cmd import terminal_json
 from ii_desktop.core.errors import UsageError
 from ii_desktop.core.settings import SEARCH_PROVIDERS, app_paths
+from ii_desktop.core.text import printable
 from ii_desktop.tools.secrets import KEYED_PROVIDERS
 
 KEYED = tuple(KEYED_PROVIDERS)  # the providers whose API key the keychain keeps
@@ -90,6 +91,7 @@ def _search(args: argparse.Namespace) -> int:
     if not args.query or not args.query.strip():
         raise UsageError("Give a search query, or --set-key/--delete-key PROVIDER.")
 
+    from ii_desktop.notebooks.privacy import scrub_text
     from ii_desktop.tools.base import ToolContext
     from ii_desktop.tools.search import WebSearchTool, make_search_client
 
@@ -110,17 +112,19 @@ def _search(args: argparse.Namespace) -> int:
         }
         if not output.ok:
             report["error"] = output.error
-        print(json.dumps(report, ensure_ascii=False))
+        print(terminal_json(report))
         return 0 if output.ok else 1
+    # titles, snippets and provider errors come from outside: no escape codes, no keys
     notes = [
-        f"  {a['provider']}: {a['error'] or a['outcome']}"
+        f"  {a['provider']}: {printable(scrub_text(a['error'] or a['outcome']))}"
         for a in data.get("attempts", [])
         if a["outcome"] != "ok"
     ]
     if output.ok:
-        print(output.text)
+        print(printable(output.text))
         if notes:
             print(f"[answered by {data['provider']} after:]", *notes, sep="\n", file=sys.stderr)
         return 0
-    print(f"ii-desktop: {output.error}", *notes, sep="\n", file=sys.stderr)
+    error = printable(scrub_text(output.error or ""))
+    print(f"ii-desktop: {error}", *notes, sep="\n", file=sys.stderr)
     return 1

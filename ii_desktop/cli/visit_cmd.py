@@ -4,11 +4,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from typing import Any
 
 from ii_desktop.cli.common import add_page_guard_options, tool_settings
 from ii_desktop.core.settings import app_paths
+from ii_desktop.core.text import printable
+
+# json.dumps escapes C0 controls but leaves DEL and C1 (0x9b starts a CSI sequence) raw
+_RAW_CONTROL = re.compile("[\x7f-\x9f]")
+
+
+def escape_controls(json_text: str) -> str:
+    """JSON text with DEL and C1 controls written as ``\\u`` escapes: the same JSON,
+    safe to print. (Outside strings JSON has none, so only strings change.)"""
+    return _RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", json_text)
+
+
+def terminal_json(value: Any, indent: int | None = None) -> str:
+    """``value`` as JSON that is safe to print (see ``escape_controls``)."""
+    return escape_controls(json.dumps(value, ensure_ascii=False, indent=indent))
 
 
 def register(commands: Any) -> None:
@@ -27,6 +43,7 @@ def register(commands: Any) -> None:
 
 
 def _visit(args: argparse.Namespace) -> int:
+    from ii_desktop.notebooks.privacy import scrub_text
     from ii_desktop.tools.base import ToolContext
     from ii_desktop.tools.http import make_guarded_client
     from ii_desktop.tools.visit import WebVisitTool
@@ -49,9 +66,10 @@ def _visit(args: argparse.Namespace) -> int:
         if not output.ok:
             report["error_kind"] = output.error_kind
             report["error"] = output.error
-        print(json.dumps(report, ensure_ascii=False))
+        print(terminal_json(report))
     elif output.ok:
-        print(output.text)
+        print(printable(output.text))  # a page's text may hold escape codes for the terminal
     else:
-        print(f"ii-desktop: {output.error} ({output.error_kind})", file=sys.stderr)
+        error = printable(scrub_text(output.error or ""))
+        print(f"ii-desktop: {error} ({output.error_kind})", file=sys.stderr)
     return 0 if output.ok else 1

@@ -7,6 +7,7 @@ tests hand it a client pointed at servers on 127.0.0.1.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import httpx
 
 from ii_desktop.core.settings import ToolSettings
+from ii_desktop.core.text import valid_unicode
 
 if TYPE_CHECKING:  # page_cache imports this module
     from ii_desktop.tools.page_cache import PageCache
@@ -77,6 +79,28 @@ def truncate_page_text(text: str) -> tuple[str, bool]:
     return text[:PAGE_TEXT_LIMIT] + "\n" + TRUNCATION_LINE, True
 
 
+def valid_unicode_value(value: Any) -> Any:
+    """``value`` with every string in it (dict keys included, at any depth of dicts,
+    lists and tuples) made valid Unicode; the very same object when nothing changes."""
+    if isinstance(value, str):
+        # isascii() is O(1) for str: the common case costs nothing
+        return value if value.isascii() else valid_unicode(value)
+    if isinstance(value, dict):
+        changed = False
+        cleaned = {}
+        for key, item in value.items():
+            new_key, new_item = valid_unicode_value(key), valid_unicode_value(item)
+            changed = changed or new_key is not key or new_item is not item
+            cleaned[new_key] = new_item
+        return cleaned if changed else value
+    if isinstance(value, list | tuple):
+        items = [valid_unicode_value(item) for item in value]
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        return tuple(items) if isinstance(value, tuple) else items
+    return value
+
+
 @dataclass(frozen=True)
 class SourceRef:
     """A page the run came across: a search hit or a visited page."""
@@ -102,6 +126,22 @@ class ToolOutput:
     sources: tuple[SourceRef, ...] = ()
     data: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Every tool's text enters the app here: a lone surrogate (from a JSON page's
+        # "\ud800") is replaced now, before anything tries to encode, store or print it.
+        set_field = object.__setattr__
+        set_field(self, "text", valid_unicode_value(self.text))
+        if self.error is not None:
+            set_field(self, "error", valid_unicode_value(self.error))
+        set_field(self, "data", valid_unicode_value(self.data))
+        sources = tuple(
+            s
+            if s.url.isascii() and s.title.isascii()
+            else dataclasses.replace(s, url=valid_unicode(s.url), title=valid_unicode(s.title))
+            for s in self.sources
+        )
+        set_field(self, "sources", sources)
+
     @classmethod
     def failure(cls, kind: str, message: str, **data: Any) -> ToolOutput:
         return cls(ok=False, text=f"Error: {message}", error=message, error_kind=kind, data=data)
@@ -115,6 +155,7 @@ class ToolContext:
     settings: ToolSettings = field(default_factory=ToolSettings)
     cancel: threading.Event = field(default_factory=threading.Event)
     page_cache: PageCache | None = None  # shared across a session (or a notebook) when set
+    provenance: Any = None  # a ``tools.provenance.Provenance``: which URLs may be visited
 
 
 class Tool(Protocol):

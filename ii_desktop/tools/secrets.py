@@ -9,12 +9,20 @@ no message built here contains one.
     ConfigError
     └── KeychainError        the keychain refused or failed
         ├── NoKeychain       no keychain service on this machine
-        └── MissingApiKey    neither the environment nor the keychain has the key
+        ├── MissingApiKey    neither the environment nor the keychain has the key
+        └── DamagedApiKey    the key found holds a control character (newline, NUL, ESC...)
+
+A key with a control character is refused when stored and when read: sent in a header it
+could add headers of its own, and printed it could drive the terminal. Every key handed
+out is remembered for the life of the process (``known_key_values``) so that the notebook
+can redact it from whatever a server echoes back.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+import unicodedata
 
 from ii_desktop.core.errors import ConfigError, UsageError
 
@@ -37,6 +45,43 @@ class NoKeychain(KeychainError):
 
 class MissingApiKey(KeychainError):
     pass
+
+
+class DamagedApiKey(KeychainError):
+    pass
+
+
+# Shorter values are not redacted: replacing a four-letter key everywhere would rewrite
+# ordinary words, and real API keys are far longer.
+MIN_REMEMBERED_KEY = 8
+_known_keys: tuple[str, ...] = ()  # replaced whole under the lock, so reads need none
+_known_lock = threading.Lock()
+
+
+def remember_key(key: str) -> None:
+    """Note a key value so that ``known_key_values`` lists it from now on."""
+    global _known_keys
+    if len(key) >= MIN_REMEMBERED_KEY and key not in _known_keys:
+        with _known_lock:
+            _known_keys = tuple(sorted({*_known_keys, key}, key=len, reverse=True))
+
+
+def known_key_values() -> tuple[str, ...]:
+    """Every key value read or stored by this process, longest first (so a key that
+    contains another is redacted whole)."""
+    return _known_keys
+
+
+def forget_known_keys() -> None:
+    """Clear the list of remembered keys (for tests)."""
+    global _known_keys
+    with _known_lock:
+        _known_keys = ()
+
+
+def has_control_character(text: str) -> bool:
+    """Whether ``text`` holds a control character: C0 (newline, tab, NUL, ESC...), DEL or C1."""
+    return any(unicodedata.category(ch) == "Cc" for ch in text)
 
 
 def env_var(provider: str) -> str:
@@ -75,6 +120,13 @@ def get_api_key(provider: str) -> str:
     label = _label(provider)
     from_env = os.environ.get(env_var(provider), "").strip()
     if from_env:
+        if has_control_character(from_env):
+            raise DamagedApiKey(
+                f"{env_var(provider)} holds a damaged {label} API key: it contains a control "
+                "character (such as a newline, tab or escape). Set it again to the key alone, "
+                "or unset it to use the key in the system keychain."
+            )
+        remember_key(from_env)
         return from_env
     how = (
         f"store one with `ii-desktop search --set-key {provider}` "
@@ -93,7 +145,16 @@ def get_api_key(provider: str) -> str:
         ) from None
     if not stored or not stored.strip():
         raise MissingApiKey(f"{label} needs an API key: {how}.")
-    return stored.strip()
+    stored = stored.strip()
+    if has_control_character(stored):
+        raise DamagedApiKey(
+            f"The {label} API key stored in the system keychain is damaged: it contains a "
+            "control character (such as a newline, tab or escape). Store it again with "
+            f"`ii-desktop search --set-key {provider}`, or set {env_var(provider)} in the "
+            "environment."
+        )
+    remember_key(stored)
+    return stored
 
 
 def set_api_key(provider: str, key: str) -> None:
@@ -105,6 +166,11 @@ def set_api_key(provider: str, key: str) -> None:
     key = key.strip()
     if not key:
         raise UsageError(f"No {label} API key was given; nothing was stored.")
+    if has_control_character(key):
+        raise UsageError(
+            f"That {label} API key contains a control character (such as a newline, tab or "
+            "escape); nothing was stored. Paste the key alone."
+        )
     if any(ch.isspace() for ch in key):
         raise UsageError(f"That {label} API key contains spaces; nothing was stored.")
     if not keychain_available():
@@ -120,6 +186,7 @@ def set_api_key(provider: str, key: str) -> None:
         ) from None
     if not kept:
         raise KeychainError(f"The system keychain did not keep the {label} API key.")
+    remember_key(key)
 
 
 def delete_api_key(provider: str) -> bool:

@@ -15,10 +15,12 @@ import pytest
 from ii_desktop.agent.events import Answer, Reasoning, RunFinished, RunStarted, Source
 from ii_desktop.agent.history import PastRun
 from ii_desktop.core.settings import app_paths
-from ii_desktop.notebooks import NotebookStore, import_document, render_markdown
+from ii_desktop.notebooks import NotebookStore, import_document, render_html, render_markdown
 from ii_desktop.notebooks.privacy import clean_url, scrub, scrub_text
 from ii_desktop.notebooks.recorder import start_recording
 from ii_desktop.notebooks.schema import DB_NAME
+from ii_desktop.notebooks.transfer import export_json
+from ii_desktop.tools import secrets
 from tests.notebooks.runs import visit_call
 
 PROSE = (
@@ -49,6 +51,8 @@ MESSAGES = [  # what a version 1 export carried for each run
         "Basic authentication and Bearer tokenisation",
         "Authorization: the act of granting permission",
         "Email me at bob@example.org, key=value pairs, password=strong habits",
+        "Basic JavaScript, Basic COVID-19 facts and Bearer bonds of 1920",
+        "The bearer instrument; basic income; BASIC programming",
         PROSE,
     ],
 )
@@ -191,3 +195,153 @@ def test_an_imported_run_keeps_prose_and_cleans_urls_everywhere(data_dir):
     with NotebookStore.open(app_paths().ensure()) as store:
         notebook = import_document(store, document)
         _check_everywhere(store, notebook.id, data_dir / DB_NAME, f"Basic research {CLEAN_URL}")
+
+
+@pytest.fixture
+def forget_keys():
+    secrets.forget_known_keys()
+    yield
+    secrets.forget_known_keys()
+
+
+@pytest.mark.parametrize(
+    ("text", "clean"),
+    [
+        ("Authorization: Bearer sk-live-abcdef123456", "Authorization: Bearer [redacted]"),
+        (
+            "HTTP 401: bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln rejected",
+            "HTTP 401: bearer [redacted] rejected",
+        ),
+        ("sent Basic dXNlcjpwYXNz to the proxy", "sent Basic [redacted] to the proxy"),
+        ('{"auth": "Basic YWxhZGRpbjpvcGVuc2VzYW1l"}', '{"auth": "Basic [redacted]"}'),
+        ("BASIC Ym9iOmh1bnRlcjI=", "BASIC [redacted]"),
+        ("Bearer ghp_16C7e42F292c6912E7710c838347Ae178B4a;", "Bearer [redacted];"),
+    ],
+)  # fmt: skip
+def test_bearer_and_basic_credentials_are_redacted_anywhere_in_text(text, clean):
+    assert scrub_text(text) == clean
+    assert scrub_text(clean) == clean
+    assert scrub({"error": text}) == {"error": clean}
+
+
+def test_known_api_keys_are_redacted_wherever_they_appear(monkeypatch, forget_keys):
+    key = "sk-proj-9f8e7d6c5b4a3210"
+    echo = f"HTTP 401: invalid api key {key!r} (your key: {key}) see https://x.example/{key}/"
+    assert scrub_text(echo) == echo  # not known yet
+    monkeypatch.setenv("II_DESKTOP_OPENAI_KEY", key)
+    assert secrets.get_api_key("openai") == key
+    cleaned = scrub_text(echo)
+    assert key not in cleaned
+    assert cleaned.startswith("HTTP 401: invalid api key '[redacted]' (your key: [redacted])")
+    assert scrub_text(cleaned) == cleaned
+    assert scrub({"error": [echo]}) == {"error": [cleaned]}
+    assert scrub_text(PROSE) == PROSE
+
+
+def test_an_echoed_key_is_kept_out_of_the_database_and_every_export(
+    data_dir, monkeypatch, forget_keys
+):
+    key = "tvly-live-0a1b2c3d4e5f6a7b"
+    monkeypatch.setenv("II_DESKTOP_TAVILY_KEY", key)
+    secrets.get_api_key("tavily")  # what the search registry does before each query
+    echoed = f'HTTP 401 from server: {{"detail": "invalid key {key}", "auth": "Bearer {key}"}}'
+    question = "What does the server say?"
+    paths = app_paths().ensure()
+    recorder = start_recording(paths, question)
+    run_id = recorder.run_id
+    for event in [
+        RunStarted(run_id, question, "normal"),
+        Reasoning(run_id, f"The server answered {echoed}"),
+        *visit_call(run_id, "call_1_0", PAGE_URL, text=f"Page text with {key} in it"),
+        RunFinished(run_id, "error", "", error=echoed),
+    ]:
+        recorder(event)
+    recorder.close(PastRun(question, "normal", ""), "You are a research assistant.")
+    with NotebookStore.open(paths) as store:
+        (notebook,) = store.notebooks()
+        (run,) = store.runs(notebook.id)
+        assert run.error is not None and "[redacted]" in run.error
+        exports = [
+            render_markdown(store.notebook(notebook.id), store.runs(notebook.id)),
+            render_html(store.notebook(notebook.id), store.runs(notebook.id)),
+            export_json(store, notebook.id),
+        ]
+    blob = b"".join(p.read_bytes() for p in data_dir.iterdir() if p.is_file())
+    assert key.encode() not in blob
+    for text in exports:
+        assert key not in text
+
+
+# Every name here carries a credential in real APIs; none may survive a scrub.
+SECRET_PARAM_NAMES = [
+    "private_token", "sessionid", "session", "access_key", "jwt", "code", "sig", "signature",
+    "auth", "key", "secret", "credential", "X-Amz-Signature", "X-Amz-Credential",
+    "X-Amz-Security-Token", "PHPSESSID", "JSESSIONID", "auth_code", "client-secret", "apiKey",
+    "passwd", "pwd", "sid", "csrf_token", "refreshToken", "otp",
+]  # fmt: skip
+# Everyday names that only contain those letters keep their values.
+PLAIN_PARAM_NAMES = ["q", "page", "author", "keywords", "country_code", "design", "postcode"]
+
+
+@pytest.mark.parametrize("name", SECRET_PARAM_NAMES)
+def test_query_parameters_named_like_secrets_are_redacted(name):
+    url = f"https://example.org/p?q=solar&{name}=S3CRET-VALUE-77&page=2"
+    clean = f"https://example.org/p?q=solar&{name}=%5Bredacted%5D&page=2"
+    assert clean_url(url) == clean
+    assert clean_url(clean) == clean
+    assert clean_url(url.replace("?", "#")) == clean.replace("?", "#")
+    assert scrub_text(f"Read {url}.") == f"Read {clean}."
+
+
+@pytest.mark.parametrize(
+    ("url", "clean"),
+    [
+        ("https://x.example/?q=1&amp;private_token=abc&amp;page=2", "https://x.example/?q=1&amp;private_token=%5Bredacted%5D&amp;page=2"),
+        ("https://x.example/?q=1;sessionid=abc;page=2", "https://x.example/?q=1;sessionid=%5Bredacted%5D;page=2"),
+        ("https://x.example/?q=1&%73ession=abc", "https://x.example/?q=1&%73ession=%5Bredacted%5D"),
+    ],
+)  # fmt: skip
+def test_secret_parameters_are_found_whatever_the_separator(url, clean):
+    assert clean_url(url) == clean
+    assert clean_url(clean) == clean
+
+
+@pytest.mark.parametrize("name", PLAIN_PARAM_NAMES)
+def test_everyday_parameter_names_keep_their_values(name):
+    url = f"https://example.org/p?{name}=smith&page=2"
+    assert clean_url(url) == url
+
+
+def test_secret_parameters_are_kept_out_of_the_database_and_every_export(data_dir):
+    urls = [
+        f"https://files.example.org/doc/{i}?q=solar&{name}=S3CRET-{i:02d}-VALUE"
+        for i, name in enumerate(SECRET_PARAM_NAMES)
+    ]
+    question = "Which documents were shared?"
+    paths = app_paths().ensure()
+    recorder = start_recording(paths, question)
+    run_id = recorder.run_id
+    answer = "The documents: " + ", ".join(urls) + "."
+    events = [RunStarted(run_id, question, "normal")]
+    for i, url in enumerate(urls):
+        events += visit_call(run_id, f"call_{i}_0", url, text=f"Document {i}, linked from {url}")
+        events.append(Source(run_id, i + 1, url, f"Document {i}", "page"))
+    events += [Answer(run_id, answer), RunFinished(run_id, "answered", answer, error=None)]
+    for event in events:
+        recorder(event)
+    recorder.close(PastRun(question, "normal", answer), "You are a research assistant.")
+    with NotebookStore.open(paths) as store:
+        (notebook,) = store.notebooks()
+        runs = store.runs(notebook.id)
+        exports = [
+            render_markdown(store.notebook(notebook.id), runs),
+            render_html(store.notebook(notebook.id), runs),
+            export_json(store, notebook.id),
+        ]
+    blob = b"".join(p.read_bytes() for p in data_dir.iterdir() if p.is_file())
+    for i in range(len(urls)):
+        value = f"S3CRET-{i:02d}-VALUE"
+        assert value.encode() not in blob, SECRET_PARAM_NAMES[i]
+        for text in exports:
+            assert value not in text, SECRET_PARAM_NAMES[i]
+    assert b"q=solar" in blob

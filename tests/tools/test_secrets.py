@@ -114,3 +114,79 @@ def test_a_keychain_that_does_not_keep_the_key_is_caught():
         pytest.raises(secrets.KeychainError, match="did not keep"),
     ):
         secrets.set_api_key("serper", SECRET)
+
+
+# A key carrying these would add headers of its own when sent, or drive the terminal.
+CONTROL_CHARACTERS = ["\n", "\r", "\t", "\x00", "\x1b", "\x07", "\x7f", "\x9b"]
+
+
+@pytest.fixture
+def forget_keys():
+    secrets.forget_known_keys()
+    yield
+    secrets.forget_known_keys()
+
+
+@pytest.mark.parametrize("control", CONTROL_CHARACTERS)
+def test_a_key_with_a_control_character_is_not_stored(memory, control):
+    key = f"sk-live-abc{control}X-Injected: 1"
+    with pytest.raises(UsageError) as info:
+        secrets.set_api_key("serper", key)
+    assert "control character" in info.value.message
+    assert "nothing was stored" in info.value.message
+    assert "sk-live-abc" not in info.value.message
+    assert memory.store == {}
+
+
+@pytest.mark.parametrize("control", CONTROL_CHARACTERS)
+def test_a_damaged_stored_key_is_refused_when_read(memory, control, forget_keys):
+    memory.store[(secrets.SERVICE, "serper")] = f"sk-live-abc{control}def456"
+    with pytest.raises(secrets.DamagedApiKey) as info:
+        secrets.get_api_key("serper")
+    message = info.value.message
+    assert isinstance(info.value, secrets.KeychainError)
+    assert "damaged" in message and "control character" in message
+    assert "ii-desktop search --set-key serper" in message
+    assert "sk-live" not in message and "def456" not in message
+    assert secrets.known_key_values() == ()
+
+
+@pytest.mark.parametrize("control", ["\r", "\t", "\x1b", "\x07", "\x7f", "\x9b"])
+def test_a_damaged_key_in_the_environment_is_refused(memory, monkeypatch, control):
+    secrets.set_api_key("brave", SECRET)
+    monkeypatch.setenv("II_DESKTOP_BRAVE_KEY", f"brv-head-12345{control}tail-678")
+    with pytest.raises(secrets.DamagedApiKey) as info:
+        secrets.get_api_key("brave")  # not silently replaced by the keychain's key either
+    message = info.value.message
+    assert "II_DESKTOP_BRAVE_KEY" in message and "damaged" in message
+    assert "brv-head" not in message and "tail-678" not in message
+
+
+def test_a_damaged_key_skips_its_search_provider(memory):
+    from ii_desktop.core.settings import ToolSettings
+    from ii_desktop.tools.search.registry import ProviderRegistry
+
+    memory.store[(secrets.SERVICE, "serper")] = "sk-live\r\nX-Evil: 1"
+    settings = ToolSettings(search_providers=("serper",))
+    (slot,) = ProviderRegistry().slots(settings, http=None)
+    assert isinstance(slot, tuple)
+    name, reason = slot
+    assert (name, reason.outcome) == ("serper", "no_key")
+    assert "damaged" in reason.message and "X-Evil" not in reason.message
+
+
+def test_keys_handed_out_are_remembered_for_redaction(memory, monkeypatch, forget_keys):
+    assert secrets.known_key_values() == ()
+    secrets.set_api_key("serper", SECRET)
+    memory.store[(secrets.SERVICE, "tavily")] = "tvly-0123456789abcdef0123"
+    assert secrets.get_api_key("tavily") == "tvly-0123456789abcdef0123"
+    monkeypatch.setenv("II_DESKTOP_BRAVE_KEY", "brave-env-key-987")
+    assert secrets.get_api_key("brave") == "brave-env-key-987"
+    assert secrets.known_key_values() == (
+        "tvly-0123456789abcdef0123",
+        SECRET,
+        "brave-env-key-987",
+    )  # longest first, so a key that contains another is redacted whole
+    monkeypatch.setenv("II_DESKTOP_OPENAI_KEY", "short")  # too short to redact in prose
+    assert secrets.get_api_key("openai") == "short"
+    assert "short" not in secrets.known_key_values()

@@ -36,6 +36,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from ii_desktop.core.text import valid_unicode
+
 # Bodies past this size are not a search answer (a misconfigured URL pointing at a file).
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 # Same-host redirects followed for a key-less provider before giving up.
@@ -128,10 +130,11 @@ class SearchProvider(Protocol):
 
 
 def clean_text(value: object) -> str:
-    """Plain text from a provider field: tags dropped, entities decoded, spaces collapsed."""
+    """Plain text from a provider field: tags dropped, entities decoded, spaces collapsed,
+    and valid Unicode (a JSON answer's ``"\\ud800"`` decodes to a lone surrogate)."""
     if not isinstance(value, str):
         return ""
-    return " ".join(html.unescape(_TAG.sub("", value)).split())
+    return valid_unicode(" ".join(html.unescape(_TAG.sub("", value)).split()))
 
 
 def collect_hits(
@@ -155,7 +158,7 @@ def collect_hits(
         url = item.get(url_key)
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             continue
-        url = url.strip()
+        url = valid_unicode(url.strip())
         if url in seen:
             continue
         seen.add(url)
@@ -304,7 +307,7 @@ def request_json(
         raise NetworkError(f"could not reach {label} ({type(exc).__name__})") from None
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than any answer
         raise BadResponse(f"{label} sent an answer that is not valid JSON") from None
 
 
