@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -11,7 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ii_desktop.cli.common import paths_from
+from ii_desktop.cli.visit_cmd import terminal_json
 from ii_desktop.core.errors import AppError, UsageError
+from ii_desktop.core.text import printable
 
 if TYPE_CHECKING:
     from ii_desktop.notebooks.store import NotebookStore
@@ -96,7 +97,13 @@ def _when(timestamp: float) -> str:
 
 
 def _print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2))
+    print(terminal_json(value, indent=2))
+
+
+def _say(text: str) -> None:
+    """Print text that holds what pages, models and imports wrote (titles, answers, URLs):
+    a stored title can carry escape codes that retitle the window or write the clipboard."""
+    print(printable(text))
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -111,7 +118,7 @@ def _list(args: argparse.Namespace) -> int:
     for n in notebooks:
         tags = f"  [{', '.join(n.tags)}]" if n.tags else ""
         runs = f"{n.runs} run{'s' if n.runs != 1 else ''}"
-        print(f"{n.id}  {_when(n.updated)}  {runs:>7}  {n.title}{tags}")
+        _say(f"{n.id}  {_when(n.updated)}  {runs:>7}  {n.title}{tags}")
     return 0
 
 
@@ -127,20 +134,20 @@ def _show(args: argparse.Namespace) -> int:
         )
         return 0
     tags = f" · tags: {', '.join(notebook.tags)}" if notebook.tags else ""
-    print(f"{notebook.title}  ({notebook.id}){tags}")
+    _say(f"{notebook.title}  ({notebook.id}){tags}")
     print(f"updated {_when(notebook.updated)}, {len(runs)} run{'s' if len(runs) != 1 else ''}")
     for run in runs:
-        print(f"\n── run {run.id} · {STATUS_WORDS.get(run.status, run.status)}")
-        print(f"Q: {run.question}")
+        _say(f"\n── run {run.id} · {STATUS_WORDS.get(run.status, run.status)}")
+        _say(f"Q: {run.question}")
         if run.error:
-            print(f"Error: {run.error}")
-        print(f"A: {run.answer.strip() or '(no answer)'}")
+            _say(f"Error: {run.error}")
+        _say(f"A: {run.answer.strip() or '(no answer)'}")
         sources = run.log.source_list()
         read = [s for s in sources if s.kind == "page"]
         if read:
             print("Sources read:")
             for s in read:
-                print(f"  [{s.n}] {s.title or s.url}\n      {s.url}")
+                _say(f"  [{s.n}] {s.title or s.url}\n      {s.url}")
         if len(sources) > len(read):
             print(f"  ({len(sources) - len(read)} more search results)")
     return 0
@@ -159,7 +166,7 @@ def _search(args: argparse.Namespace) -> int:
         return 0
     for h in hits:
         where = f"page {h.url}" if h.where == "page" else "question or answer"
-        print(f"{h.notebook_id}  {h.title}  (run {h.run_id}, {where})\n    {h.snippet}")
+        _say(f"{h.notebook_id}  {h.title}  (run {h.run_id}, {where})\n    {h.snippet}")
     return 0
 
 
@@ -221,21 +228,21 @@ def _import(args: argparse.Namespace) -> int:
 def _rename(args: argparse.Namespace) -> int:
     with _open(args) as store:
         notebook = store.rename(args.id, args.title)
-    print(f"Renamed {notebook.id} to “{notebook.title}”.")
+    _say(f"Renamed {notebook.id} to “{notebook.title}”.")
     return 0
 
 
 def _tag(args: argparse.Namespace) -> int:
     with _open(args) as store:
         notebook = store.tag(args.id, args.tags, remove=args.remove)
-    print(f"{notebook.id} tags: {', '.join(notebook.tags) or '(none)'}")
+    _say(f"{notebook.id} tags: {', '.join(notebook.tags) or '(none)'}")
     return 0
 
 
 def _delete(args: argparse.Namespace) -> int:
     with _open(args) as store:
         notebook = store.delete(args.id)
-    print(f"Deleted notebook {notebook.id} “{notebook.title}”.")
+    _say(f"Deleted notebook {notebook.id} “{notebook.title}”.")
     return 0
 
 
