@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import httpx
@@ -24,11 +25,13 @@ from ii_desktop.engine.base import estimate_tokens
 from ii_desktop.engine.handle import EventCallback, GenerationHandle
 from ii_desktop.engine.request import GenerationRequest
 from ii_desktop.engine.split import Piece, StreamSplitter
+from ii_desktop.engine.sse import Deadline, LineReader, StreamLimitError, TurnLimits
 from ii_desktop.engine.stream import TextEvents
 
 log = logging.getLogger(__name__)
 
 ERROR_BODY_LIMIT = 4096
+_BEARER = re.compile(r"(?i)\bbearer\s+[^\s'\",;]+")
 
 
 def _split_raw(content: str) -> tuple[str, str, list[str]]:
@@ -116,11 +119,45 @@ def _interrupt(response: httpx.Response) -> None:
             pass
 
 
-def _error_message(response: httpx.Response, base_url: str, model: str) -> str:
+def redact(text: str, api_key: str | None) -> str:
+    """``text`` without the API key or any bearer token: servers' error bodies sometimes
+    echo what they were sent."""
+    if api_key:
+        for form in sorted({api_key, json.dumps(api_key)[1:-1]}, key=len, reverse=True):
+            text = text.replace(form, "[redacted]")
+    return _BEARER.sub("Bearer [redacted]", text)
+
+
+def _key_problem(api_key: str) -> str | None:
+    """Why ``api_key`` cannot go into an HTTP header, in words that do not repeat it."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in api_key):
+        return (
+            "The API key for the model server contains a line break or control character; "
+            "enter it again in Settings."
+        )
+    if not api_key.isascii():
+        return (
+            "The API key for the model server contains a character other than plain "
+            "letters, digits and punctuation; enter it again in Settings."
+        )
+    return None
+
+
+def _error_body(response: httpx.Response) -> str:
+    """The start of an error answer; the rest is never read, however much the server sends."""
+    body = bytearray()
     try:
-        body = response.read()[:ERROR_BODY_LIMIT].decode("utf-8", "replace")
+        for data in response.iter_bytes():
+            body += data
+            if len(body) >= ERROR_BODY_LIMIT:
+                break
     except httpx.HTTPError:
-        body = ""
+        pass
+    return bytes(body[:ERROR_BODY_LIMIT]).decode("utf-8", "replace")
+
+
+def _error_message(response: httpx.Response, base_url: str, model: str) -> str:
+    body = _error_body(response)
     detail = body.strip()
     try:
         data = json.loads(body)
@@ -147,7 +184,19 @@ def _error_message(response: httpx.Response, base_url: str, model: str) -> str:
     return f"The model server at {base_url} answered {status}: {detail or response.reason_phrase}"
 
 
+def _lines(response: httpx.Response, reader: LineReader, deadline: Deadline) -> Iterator[str]:
+    """The stream's lines, read in chunks within the reader's bounds and the deadline."""
+    for data in response.iter_bytes():
+        deadline.check()
+        yield from reader.feed(data)
+    yield from reader.finish()
+    deadline.check()  # a stream cut by the deadline's interrupt may look like a clean end
+
+
 class OpenAIEngine:
+    """``limits`` bound what one turn may take from the server (see ``TurnLimits``);
+    ``read_timeout`` is the idle timeout between two reads."""
+
     def __init__(
         self,
         base_url: str,
@@ -157,11 +206,13 @@ class OpenAIEngine:
         http: httpx.Client | None = None,
         connect_timeout: float = 10.0,
         read_timeout: float = 120.0,
+        limits: TurnLimits | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.model = model
         self._api_key = api_key
         self._context_length = context_length
+        self.limits = limits or TurnLimits()
         self._http = http or httpx.Client(
             timeout=httpx.Timeout(read_timeout, connect=connect_timeout), trust_env=False
         )
@@ -184,8 +235,12 @@ class OpenAIEngine:
             self._http.close()
 
     def _headers(self) -> dict[str, str]:
-        headers = {"Accept": "text/event-stream"}
+        # an event stream gains nothing from compression, and plain bytes are what we count
+        headers = {"Accept": "text/event-stream", "Accept-Encoding": "identity"}
         if self._api_key:
+            problem = _key_problem(self._api_key)
+            if problem:
+                raise _ServerError(problem)
             headers["Authorization"] = f"Bearer {self._api_key}"
         return headers
 
@@ -216,12 +271,13 @@ class OpenAIEngine:
         return handle
 
     def _run(self, handle: GenerationHandle) -> None:
-        state = _StreamState(handle)
+        state = _StreamState(handle, self.limits, self.base_url)
+        deadline = Deadline(self.base_url, self.limits.deadline)
         finish, error = "stop", None
         started = time.perf_counter()
         try:
-            finish = self._stream(handle, state)
-        except _ServerError as exc:
+            finish = self._stream(handle, state, deadline)
+        except (_ServerError, StreamLimitError) as exc:
             finish, error = "error", str(exc)
         except httpx.ConnectError as exc:
             finish = "error"
@@ -232,29 +288,47 @@ class OpenAIEngine:
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.StreamError):
             finish = "error"
             error = f"The connection to the model server at {self.base_url} dropped mid-answer."
+        except httpx.LocalProtocolError as exc:
+            finish = "error"
+            error = f"The request to the model server at {self.base_url} was malformed: {exc}"
+            if "header" in str(exc).lower():
+                error = (
+                    "The API key or another header for the model server contains a line "
+                    "break or control character; enter the key again in Settings."
+                )
         except httpx.HTTPError as exc:
             finish, error = "error", f"Talking to the model server failed: {exc}"
         except Exception as exc:  # a malformed stream must still end the generation
             log.exception("reading the model server's stream failed")
             finish, error = "error", f"The model server sent something unreadable: {exc}"
+        finally:
+            deadline.stop()
         if handle.cancel_requested:
             finish, error = "cancelled", None
+        elif finish == "error" and deadline.fired:
+            error = deadline.message()  # the I/O error was the deadline waking the read
         state.close()
         elapsed = time.perf_counter() - started
         if finish != "error":
             handle.emit(state.stats(elapsed, finish))
+        if error is not None:
+            error = redact(error, self._api_key)
         handle.emit(GenerationDone(handle.request_id, finish, state.raw(), error))
 
-    def _stream(self, handle: GenerationHandle, state: _StreamState) -> str:
+    def _stream(self, handle: GenerationHandle, state: _StreamState, deadline: Deadline) -> str:
         url = f"{self.base_url}/chat/completions"
+        headers = self._headers()
         finish = "stop"
         with self._http.stream(
-            "POST", url, json=self._body(handle.request), headers=self._headers()
+            "POST", url, json=self._body(handle.request), headers=headers
         ) as response:
+            handle.on_cancel(lambda: _interrupt(response))
+            deadline.on_pass(lambda: _interrupt(response))
             if response.status_code != 200:
                 raise _ServerError(_error_message(response, self.base_url, self.model))
-            handle.on_cancel(lambda: _interrupt(response))
-            for line in response.iter_lines():
+            lim = self.limits
+            reader = LineReader(self.base_url, lim.max_line_bytes, lim.max_bytes)
+            for line in _lines(response, reader, deadline):
                 if handle.cancel_requested:
                     return "cancelled"
                 if not line.startswith("data:"):
@@ -278,16 +352,40 @@ class OpenAIEngine:
         return finish  # some servers close the stream without [DONE]
 
 
-class _StreamState:
-    """Accumulates one streamed completion."""
+def _count(value: object, default: int) -> int:
+    """A positive token count from the server's usage, else ``default``: usage is the
+    server's word, and a stream must not fail on a malformed one."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 1:
+        return int(value)
+    return default
 
-    def __init__(self, handle: GenerationHandle) -> None:
+
+class _Call:
+    """One structured tool call as its deltas arrive."""
+
+    def __init__(self) -> None:
+        self.name: list[str] = []
+        self.arguments: list[str] = []
+        self.size = 0
+
+
+class _StreamState:
+    """Accumulates one streamed completion, within the turn's limits on text and calls."""
+
+    def __init__(self, handle: GenerationHandle, limits: TurnLimits, where: str) -> None:
         self.handle = handle
+        self.limits = limits
+        self.where = where
         self.splitter = StreamSplitter()
         self.events = TextEvents(handle, interval=0.03)
         self.reasoning: list[str] = []
         self.content: list[str] = []
-        self.calls: dict[int, dict[str, str]] = {}
+        self.calls: dict[int, _Call] = {}
+        self.text_calls = 0  # raw <tool_call> blocks in the content
+        self.open_call = 0  # characters of the raw block still open, counted generously
+        self.max_chars = int(handle.request.max_tokens * limits.chars_per_token)
+        self.chars = 0
+        self.over = False
         self.usage: dict[str, Any] = {}
         self.first_at: float | None = None
         self.started = time.perf_counter()
@@ -306,13 +404,17 @@ class _StreamState:
         reasoning = delta.get("reasoning_content") or delta.get("reasoning")
         if isinstance(reasoning, str) and reasoning:
             self.first_at = self.first_at or now
-            self.reasoning.append(reasoning)
-            self.events.add([Piece("reasoning", reasoning)], now)
+            kept = self._within_budget(reasoning)
+            self.reasoning.append(kept)
+            self.events.add([Piece("reasoning", kept)] if kept else [], now)
+            self._end_if_over()
         content = delta.get("content")
         if isinstance(content, str) and content:
             self.first_at = self.first_at or now
-            self.content.append(content)
-            self.events.add(self.splitter.feed(content), now)
+            kept = self._within_budget(content)
+            self.content.append(kept)
+            self._content_pieces(self.splitter.feed(kept), len(kept), now)
+            self._end_if_over()
         calls = delta.get("tool_calls")
         for call in calls if isinstance(calls, list) else []:
             if not isinstance(call, dict):
@@ -320,24 +422,84 @@ class _StreamState:
             self.first_at = self.first_at or now
             index = call.get("index")
             index = index if isinstance(index, int) else 0
-            slot = self.calls.setdefault(index, {"name": "", "arguments": ""})
+            slot = self.calls.get(index)
+            if slot is None:
+                self._new_call()
+                slot = self.calls[index] = _Call()
             function = call.get("function")
-            if not isinstance(function, dict):
-                continue
-            for key in ("name", "arguments"):
-                value = function.get(key)
-                if isinstance(value, str):
-                    slot[key] += value
+            if isinstance(function, dict):
+                self._call_delta(slot, function)
         reason = choice.get("finish_reason")
         return reason if isinstance(reason, str) else None
+
+    def _within_budget(self, text: str) -> str:
+        """The part of ``text`` inside the turn's token allowance; a cut marks the turn."""
+        kept = text[: max(self.max_chars - self.chars, 0)]
+        self.chars += len(kept)
+        self.over = len(kept) < len(text)
+        return kept
+
+    def _end_if_over(self) -> None:
+        if self.over:
+            raise StreamLimitError(
+                f"The model server at {self.where} kept sending past this answer's limit "
+                f"of {self.handle.request.max_tokens} tokens (it seems to ignore "
+                "max_tokens), so the answer was stopped; the text so far is kept. Check "
+                "the server's settings, then try again."
+            )
+
+    def _new_call(self, in_text: bool = False) -> None:
+        if len(self.calls) + self.text_calls >= self.limits.max_tool_calls:
+            raise StreamLimitError(
+                f"The model server at {self.where} sent more than "
+                f"{self.limits.max_tool_calls} tool calls in one answer, so the answer was "
+                "stopped. Try again; if it keeps happening, check the server's tool-call "
+                "parser."
+            )
+        if in_text:
+            self.text_calls += 1
+
+    def _check_call_size(self, size: int) -> None:
+        if size > self.limits.max_call_chars:
+            raise StreamLimitError(
+                f"The model server at {self.where} sent a tool call of more than "
+                f"{self.limits.max_call_chars:,} characters (a search query or a web "
+                "address needs far fewer), so the answer was stopped. Try again; if it "
+                "keeps happening, check the server's tool-call parser."
+            )
+
+    def _call_delta(self, slot: _Call, function: dict[str, Any]) -> None:
+        for key in ("name", "arguments"):
+            value = function.get(key)
+            if not isinstance(value, str) or not value:
+                continue
+            part = value[: max(self.limits.max_call_chars - slot.size, 0)]
+            kept = self._within_budget(part)
+            (slot.name if key == "name" else slot.arguments).append(kept)
+            slot.size += len(kept)
+            self._end_if_over()
+            if len(part) < len(value):
+                self._check_call_size(slot.size + len(value) - len(part))
+
+    def _content_pieces(self, pieces: list[Piece], fed: int, now: float) -> None:
+        """Emit the split content, counting raw call blocks like structured calls."""
+        for piece in pieces:
+            if piece.kind == "tool_call":
+                self.open_call = 0
+                self._new_call(in_text=True)
+                self._check_call_size(len(piece.text))
+            self.events.add([piece], now)
+        if self.splitter.state == "tool_call":
+            self.open_call += fed
+            self._check_call_size(self.open_call)
 
     def call_blocks(self) -> list[str]:
         blocks = []
         for index in sorted(self.calls):
             call = self.calls[index]
-            arguments = call["arguments"].strip() or "{}"
+            arguments = "".join(call.arguments).strip() or "{}"
             blocks.append(
-                '{"name": ' + json.dumps(call["name"]) + ', "arguments": ' + arguments + "}"
+                '{"name": ' + json.dumps("".join(call.name)) + ', "arguments": ' + arguments + "}"
             )
         return blocks
 
@@ -360,10 +522,11 @@ class _StreamState:
         return text
 
     def stats(self, elapsed: float, finish: str) -> GenerationStats:
-        prompt = int(self.usage.get("prompt_tokens") or estimate_tokens(self.handle.request))
-        generated = int(self.usage.get("completion_tokens") or max(1, len(self.raw()) // 4))
+        prompt = _count(self.usage.get("prompt_tokens"), estimate_tokens(self.handle.request))
+        generated = _count(self.usage.get("completion_tokens"), max(1, len(self.raw()) // 4))
         details = self.usage.get("prompt_tokens_details") or {}
-        cached = int(details.get("cached_tokens") or 0) if isinstance(details, dict) else 0
+        cached = _count(details.get("cached_tokens"), 0) if isinstance(details, dict) else 0
+        cached = min(cached, prompt)
         ttft = (self.first_at - self.started) if self.first_at else elapsed
         decode = max(elapsed - ttft, 1e-9)
         return GenerationStats(
