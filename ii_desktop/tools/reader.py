@@ -17,11 +17,13 @@ the pruned page is kept instead.
 from __future__ import annotations
 
 import copy
+import itertools
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import lxml.html
 from lxml import etree
@@ -67,6 +69,10 @@ _DATE_LIKE = re.compile(
     re.IGNORECASE,
 )
 MIN_ARTICLE_CHARS = 250  # below this the vote has probably missed the article
+# A page is read up to this many elements and the rest is dropped: every step after the
+# parse grows with the tree, and no article needs more (a long encyclopedia page has
+# about 30,000, most of them reference links at the end).
+MAX_ELEMENTS = 30_000
 _SCOPE_PARAGRAPH = 80  # characters for a paragraph to count towards the scope
 
 
@@ -104,11 +110,44 @@ def parse_html(text: str) -> HtmlElement | None:
     text = _XML_DECL.sub("", text.replace("\x00", ""), count=1)
     if not text.strip():
         return None
+    parser = _parser()
     try:
-        root = lxml.html.document_fromstring(text, parser=_parser())
+        root = lxml.html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError):
         return None
+    except etree.XMLSyntaxError as exc:
+        if _out_of_memory(exc.error_log):
+            raise MemoryError from None
+        raise
+    # the parser recovers from a failed allocation by leaving the rest of the page out
+    if _out_of_memory(parser.error_log):
+        raise MemoryError
     return root if isinstance(root, HtmlElement) else None
+
+
+def _out_of_memory(log: Iterable[Any]) -> bool:
+    return any(e.type == etree.ErrorTypes.ERR_NO_MEMORY for e in log)
+
+
+def cap_elements(root: HtmlElement, limit: int) -> bool:
+    """Cut the tree after its first ``limit`` elements in document order; whether it was cut."""
+    cut = next(itertools.islice(root.iter(), limit, None), None)
+    if cut is None:
+        return False
+    node: HtmlElement | None = cut
+    first = True
+    while node is not None:
+        parent = node.getparent()
+        if parent is None:
+            break
+        # everything after the cut goes: its own later siblings, then each ancestor's
+        for later in list(node.itersiblings()):
+            parent.remove(later)
+        if first:
+            parent.remove(node)
+            first = False
+        node = parent
+    return True
 
 
 def read_html(html: bytes | str, url: str = "", charset: str | None = None) -> Article:
@@ -117,6 +156,7 @@ def read_html(html: bytes | str, url: str = "", charset: str | None = None) -> A
     root = parse_html(text)
     if root is None:
         return Article("", "", "", (), "", "")
+    cap_elements(root, MAX_ELEMENTS)
     meta = read_meta(root)
     prune(root)
     scope = article_scope(root)
@@ -151,6 +191,8 @@ def _readability_lines(root: HtmlElement, url: str) -> list[str]:
     try:
         summary = Document(copy.deepcopy(root)).summary(html_partial=True)
         fragment = lxml.html.fragment_fromstring(summary, create_parent="div")
+    except MemoryError:
+        raise  # the page is over the memory cap: not a page readability cannot read
     except Exception as exc:  # readability raises bare Exceptions on odd pages
         log.debug("readability failed: %s", exc)
         return []
@@ -174,6 +216,8 @@ def _trafilatura_lines(root: HtmlElement, url: str) -> list[str]:
             # vote already covers recall, and the pass doubles the time on busy pages
             favor_precision=True,
         )
+    except MemoryError:
+        raise
     except Exception as exc:
         log.debug("trafilatura failed: %s", exc)
         return []
@@ -193,8 +237,10 @@ class _Votes:
     def has(self, norm: str) -> bool:
         if not norm:
             return False
+        if norm in self.lines:
+            return True  # the common case, without scanning the whole text for it
         if norm.count(" ") < 3:  # short blocks must match a whole line
-            return norm in self.lines
+            return False
         return f" {norm} " in self.joined
 
 

@@ -29,6 +29,9 @@ _STICKY = ("li", "quote", "caption")  # a <p> inside a list item is still the it
 _CELL_BLOCKS = frozenset("p div table ul ol h1 h2 h3 h4 h5 h6 pre blockquote section".split())
 _SPACE = re.compile(r"\s+")
 _MD_ESCAPE = re.compile(r"([\\`*_\[\]])")
+# A page gives at most this many blocks and the walk stops there; extraction and
+# rendering grow with the count, and the model reads the first 10,000 characters anyway.
+MAX_BLOCKS = 20_000
 
 
 @dataclass
@@ -59,11 +62,19 @@ class _Builder:
         self.kind = "p"
         self.level = 0
 
+    @property
+    def full(self) -> bool:
+        return len(self.blocks) >= MAX_BLOCKS
+
+    def append(self, block: Block) -> None:
+        if not self.full:
+            self.blocks.append(block)
+
     def flush(self) -> None:
         text = _collapse("".join(self._text))
         if text:
             md = _collapse("".join(self._md))
-            self.blocks.append(Block(self.kind, text, md, self.level, self._links))
+            self.append(Block(self.kind, text, md, self.level, self._links))
         self._text, self._md, self._links = [], [], 0
 
     def add(self, text: str | None, in_link: bool = False) -> None:
@@ -105,7 +116,7 @@ def _has_block(el: HtmlElement) -> bool:
 
 def _walk(el: HtmlElement, out: _Builder, in_link: bool) -> None:
     tag = el.tag
-    if not isinstance(tag, str) or tag in SKIP_TAGS:
+    if not isinstance(tag, str) or tag in SKIP_TAGS or out.full:
         return
     if tag == "br" or tag == "hr":
         out.flush()
@@ -114,7 +125,7 @@ def _walk(el: HtmlElement, out: _Builder, in_link: bool) -> None:
         out.flush()
         text = "\n".join(line.rstrip() for line in el.text_content().strip("\n").splitlines())
         if text.strip():
-            out.blocks.append(Block("pre", text, text, out.level))
+            out.append(Block("pre", text, text, out.level))
         return
     if tag == "table" and not _is_layout_table(el):
         out.flush()
@@ -166,6 +177,8 @@ def _is_layout_table(table: HtmlElement) -> bool:
 
 def _table(table: HtmlElement, out: _Builder) -> None:
     for row in table.iter("tr"):
+        if out.full:
+            return
         cells = [c for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
         texts = [_collapse(c.text_content()) for c in cells]
         if not any(texts):
@@ -173,7 +186,7 @@ def _table(table: HtmlElement, out: _Builder) -> None:
         text = " | ".join(t for t in texts if t)
         md = "| " + " | ".join(_MD_ESCAPE.sub(r"\\\1", t).replace("|", "\\|") for t in texts) + " |"
         header = all(c.tag == "th" for c in cells)
-        out.blocks.append(Block("row", text, md, 0, 0, header))
+        out.append(Block("row", text, md, 0, 0, header))
 
 
 def linearize(root: HtmlElement, base_url: str = "") -> list[Block]:

@@ -31,6 +31,7 @@ from ii_desktop.tools.base import (
 from ii_desktop.tools.fetch import FetchedPage, FetchError, fetch
 from ii_desktop.tools.page_cache import PageCache
 from ii_desktop.tools.provenance import PAGE_LINK, UNSEEN_URL, Provenance, refusal, urls_in
+from ii_desktop.tools.read_worker import read_page_bounded
 from ii_desktop.tools.reader import read_html
 from ii_desktop.tools.reader_charset import decode_body
 from ii_desktop.tools.reader_pdf import PdfError, read_pdf
@@ -148,7 +149,9 @@ class WebVisitTool:
                 return ToolOutput.failure(UNSEEN_URL, refusal(url, interactive), url=url)
         try:
             page = fetch(ctx.http, url, ctx.settings, ctx.cancel)
-            found = read_page(page)
+            # reading has a deadline and a memory cap of its own (a worker process for
+            # large pages and PDFs), so a hostile page cannot hold the run
+            found = read_page_bounded(page, cancel=ctx.cancel)
         except FetchError as exc:
             return ToolOutput.failure(exc.kind, exc.message, url=url)
         if provenance is not None:  # the page's links may be visited next, exactly as shown
