@@ -304,7 +304,10 @@ QPlainTextEdit#command {{
         self.key_note = _label("", "warn")
         self.key_note.hide()
         layout.addWidget(self.key_note)
-        QTimer.singleShot(KEYCHAIN_CHECK_DELAY_MS, self.check_keychain)
+        self._keychain_timer = QTimer(self)  # dies with the page: never fires into a closed one
+        self._keychain_timer.setSingleShot(True)
+        self._keychain_timer.timeout.connect(self.check_keychain)
+        self._keychain_timer.start(KEYCHAIN_CHECK_DELAY_MS)
         self.server_message = _label("", "error")
         self.server_message.hide()
         layout.addWidget(self.server_message)

@@ -132,7 +132,11 @@ class MainWindow(WindowMenus, EngineStartup, DropHandling, QMainWindow):
         hints = QGuiApplication.styleHints()
         hints.colorSchemeChanged.connect(lambda *_: self.apply_theme())
         self._restore_state()
-        QTimer.singleShot(STORE_CHECK_DELAY_MS, self.check_store)
+        # a child timer: it dies with the window, so it never fires into a closed one
+        self._store_timer = QTimer(self)
+        self._store_timer.setSingleShot(True)
+        self._store_timer.timeout.connect(self.check_store)
+        self._store_timer.start(STORE_CHECK_DELAY_MS)
         if configured(self.settings):
             self.pages.setCurrentWidget(self.research_page)
             self.composer.edit.setFocus()  # the window opens ready for a question
