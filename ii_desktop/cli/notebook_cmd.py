@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -171,21 +170,20 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _write_text(output: str, text: str) -> None:
+    from ii_desktop.core.files import write_atomically
+
     if output == "-":
         sys.stdout.write(text)
         return
     path = Path(output)
-    tmp = path.with_name(path.name + ".part")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomically(path, text)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise AppError(f"Cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _export(args: argparse.Namespace) -> int:
-    from ii_desktop.notebooks.export import render_html, render_markdown
+    from ii_desktop.notebooks.export import printable_html, render_html, render_markdown
     from ii_desktop.notebooks.transfer import export_json
 
     with _open(args) as store:
@@ -201,7 +199,8 @@ def _export(args: argparse.Namespace) -> int:
     else:
         if args.output == "-":
             raise UsageError("A PDF cannot go to stdout; give a file with -o.")
-        _write_pdf(render_html(notebook, runs, printable=True), Path(args.output), notebook.title)
+        # a notebook too long for a PDF is refused here (TooLongForPdf), before any layout
+        _write_pdf(printable_html(notebook, runs), Path(args.output), notebook.title)
     return 0
 
 
@@ -210,6 +209,8 @@ def _write_pdf(html: str, path: Path, title: str) -> None:
         from ii_desktop.ui.pdf_export import write_pdf
     except ImportError as exc:
         raise AppError(f"PDF export needs Qt (PySide6), which cannot load: {exc}") from None
+    if not path.parent.is_dir():
+        raise AppError(f"Cannot write {path}: the folder {path.parent} does not exist.")
     try:
         write_pdf(html, path, title)
     except OSError as exc:

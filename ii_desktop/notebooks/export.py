@@ -1,9 +1,13 @@
 """A notebook as a document: Markdown, or self-contained HTML (also the source of the PDF).
 
 Each run shows its question, the answer with numbered citations, the sources it read or
-cited, then its reasoning and tool activity folded away in ``<details>``. The HTML loads
-nothing from anywhere (a CSP forbids it), escapes every piece of text, and carries its
-own style; the printable variant drops ``<details>``, which Qt's renderer does not know.
+cited, then its reasoning and tool activity folded away in ``<details>``. Neither format
+lets a notebook's text become markup: the Markdown escapes raw HTML everywhere (answers
+included) and links only to http(s); the HTML loads nothing from anywhere (a CSP forbids
+it), escapes every piece of text, and carries its own style. The printable variant, laid
+out by Qt for the PDF, drops ``<details>`` (which Qt does not know), cuts each text to
+what a page can hold, and ``printable_html`` refuses a notebook too long to lay out in
+bounded time and memory.
 """
 
 from __future__ import annotations
@@ -15,9 +19,30 @@ from html import escape
 
 from ii_desktop.agent.answers import cited_urls
 from ii_desktop.agent.sources import url_key
-from ii_desktop.notebooks.markup import Cite, cite_markdown, html_link, is_web_url, markdown_to_html
+from ii_desktop.notebooks.errors import NotebookError
+from ii_desktop.notebooks.markup import (
+    BLOCK_CHARS,
+    LIST_ITEMS,
+    Cite,
+    fenced,
+    html_link,
+    is_web_url,
+    markdown_to_html,
+    markdown_url,
+    pieces,
+    safe_markdown,
+)
 from ii_desktop.notebooks.records import Notebook, RunRecord
 from ii_desktop.notebooks.runlog import SourceInfo
+
+# Qt lays out about a million characters of text a second, in about 70 bytes of memory
+# each; a list item or table cell costs about as much as ITEM_CHARS characters of text.
+PDF_LAYOUT_MAX = 10_000_000
+PDF_RUNS_MAX = 5_000
+ITEM_CHARS = 200
+# one answer or one run's reasoning in a PDF; and a question, title, URL or tool target
+PDF_TEXT_CHARS = 200_000
+PDF_FIELD_CHARS = 2_000
 
 STATUS_WORDS = {
     "running": "still running",
@@ -65,14 +90,8 @@ def _h(value: object) -> str:
 def _md_text(text: str) -> str:
     """Text for one Markdown line that can become neither raw HTML nor a link."""
     text = _flat(text).replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
-    return text.replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _md_url(url: str) -> str:
-    """An http(s) URL as a Markdown link target: nothing in it can end the link."""
-    return "".join(
-        f"%{ord(ch):02X}" if ch in ' ()<>[]`"' or ch.isspace() else ch for ch in url.strip()
-    )
+    # "{" escaped too: some dialects read "{: onclick=...}" after a heading as attributes
+    return text.replace("<", "&lt;").replace(">", "&gt;").replace("{", "\\{")
 
 
 def _md_code(text: str) -> str:
@@ -85,15 +104,6 @@ def _md_code(text: str) -> str:
     ticks = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{ticks}{pad}{text}{pad}{ticks}"
-
-
-def _fence(text: str, info: str = "") -> str:
-    longest = run = 0
-    for ch in text:
-        run = run + 1 if ch == "`" else 0
-        longest = max(longest, run)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}{info}\n{text}\n{fence}"
 
 
 def _kind_words(source: SourceInfo, cited: bool) -> str:
@@ -115,9 +125,10 @@ def _stamp(timestamp: float) -> str:
 
 
 def render_markdown(notebook: Notebook, runs: Sequence[RunRecord]) -> str:
-    """Markdown of a notebook. The answers are Markdown already and kept as written;
-    every other text (titles, questions, tool targets, errors) is escaped so that it
-    cannot become raw HTML, and only http(s) URLs become links."""
+    """Markdown of a notebook. The answers are Markdown already and keep their
+    formatting, with raw HTML escaped and links kept only to http(s) (``safe_markdown``);
+    every other text (titles, questions, tool targets, errors) is escaped whole, and the
+    reasoning is fenced, so nothing a notebook holds can become raw HTML or a script link."""
     parts = [f"# {_md_text(notebook.title)}", ""]
     meta = [
         plural(len(runs), "run"),
@@ -138,13 +149,13 @@ def _run_markdown(run: RunRecord) -> list[str]:
         lines += [f"**Status:** {_md_text(STATUS_WORDS.get(run.status, run.status))}", ""]
     if run.error:
         lines += [f"**Error:** {_md_text(run.error)}", ""]
-    lines += [cite_markdown(run.answer.strip(), sources.cite) or "_No answer._", ""]
+    lines += [safe_markdown(run.answer.strip(), sources.cite) or "_No answer._", ""]
     if sources.listed or sources.unknown_citations:
         lines += ["### Sources", ""]
         for source, cited in sources.listed:
             title = _md_text(source.title or source.url)
             if is_web_url(source.url):
-                shown = f"[{title}]({_md_url(source.url)})"
+                shown = f"[{title}]({markdown_url(source.url)})"
             else:  # not a web address: shown, never a link
                 shown = (
                     title if title == _md_text(source.url) else f"{title} ({_md_text(source.url)})"
@@ -157,7 +168,7 @@ def _run_markdown(run: RunRecord) -> list[str]:
         lines.append("")
     reasoning = run.log.reasoning.strip()
     if reasoning:
-        lines += ["<details>", "<summary>Reasoning</summary>", "", _fence(reasoning, "text")]
+        lines += ["<details>", "<summary>Reasoning</summary>", "", fenced(reasoning, "text")]
         lines += ["", "</details>", ""]
     tools = list(run.log.tools.values())
     if tools:
@@ -169,7 +180,7 @@ def _run_markdown(run: RunRecord) -> list[str]:
         for tool in tools:
             target = _flat(tool.target)
             if tool.name == "web_visit" and is_web_url(target):
-                shown = f"<{_md_url(target)}>"
+                shown = f"<{markdown_url(target)}>"
             else:
                 shown = f"“{_md_text(target)}”"
             lines.append(f"- {_md_code(tool.name)} {shown} — {_md_text(tool.summary())}")
@@ -203,30 +214,100 @@ summary { cursor: pointer; color: #424245; }
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
 
-def render_html(notebook: Notebook, runs: Sequence[RunRecord], printable: bool = False) -> str:
-    """Self-contained HTML: every interpolated value escaped, links only to http(s)."""
-    title = _h(_flat(notebook.title))
-    meta = [
-        plural(len(runs), "run"),
-        f"updated {_stamp(notebook.updated)}",
-    ]
-    if notebook.tags:
-        meta.insert(0, "tags: " + ", ".join(notebook.tags))
-    body = [f"<h1>{title}</h1>", f'<p class="meta">{_h(" · ".join(meta))}</p>']
-    for run in runs:
-        body.append(_run_html(run, printable))
-    head = (
+class TooLongForPdf(NotebookError):
+    """A notebook whose printable HTML Qt could not lay out in bounded time and memory."""
+
+
+def too_long_for_pdf(why: str) -> TooLongForPdf:
+    return TooLongForPdf(
+        f"This notebook is too long for a PDF ({why}). "
+        "Export it as HTML or Markdown instead: those have no such limit."
+    )
+
+
+def layout_cost(html: str) -> int:
+    """What laying out ``html`` costs Qt, in characters of plain text."""
+    items = html.count("<li") + html.count("<td") + html.count("<th>")
+    return len(html) + ITEM_CHARS * items
+
+
+def check_printable(html: str) -> None:
+    """Raise TooLongForPdf when ``html`` is more than a PDF export lays out."""
+    if layout_cost(html) > PDF_LAYOUT_MAX:
+        raise too_long_for_pdf(_layout_words())
+
+
+def _layout_words() -> str:
+    return f"more than {PDF_LAYOUT_MAX // 1_000_000} million characters to lay out"
+
+
+def _html_head(title: str) -> str:
+    return (
         '<meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<meta name="generator" content="ii-desktop"><title>{title}</title>'
         f"<style>{STYLE}</style>"
     )
-    return (
-        f'<!DOCTYPE html>\n<html lang="en"><head>{head}</head>\n<body>\n'
-        + "\n".join(body)
-        + "\n</body></html>\n"
-    )
+
+
+def _html_start(notebook: Notebook, runs: int, printable: bool) -> list[str]:
+    """The page up to its first run: head, title and the notebook's meta line."""
+    title = _h(_flat(notebook.title))
+    meta = [
+        plural(runs, "run"),
+        f"updated {_stamp(notebook.updated)}",
+    ]
+    if notebook.tags:
+        meta.insert(0, "tags: " + ", ".join(notebook.tags))
+    line = _cut(" · ".join(meta), PDF_FIELD_CHARS, printable)
+    return [
+        f'<!DOCTYPE html>\n<html lang="en"><head>{_html_head(title)}</head>\n<body>',
+        f"<h1>{title}</h1>",
+        f'<p class="meta">{_h(line)}</p>',
+    ]
+
+
+_HTML_END = "</body></html>\n"
+
+
+def render_html(notebook: Notebook, runs: Sequence[RunRecord], printable: bool = False) -> str:
+    """Self-contained HTML: every interpolated value escaped, links only to http(s).
+
+    ``printable`` is the variant Qt lays out for the PDF: nothing folded, and each text
+    cut to what a page holds (PDF_TEXT_CHARS, PDF_FIELD_CHARS, BLOCK_CHARS a block)."""
+    parts = _html_start(notebook, len(runs), printable)
+    parts += [_run_html(run, printable) for run in runs]
+    return "\n".join(parts) + "\n" + _HTML_END
+
+
+def printable_html(notebook: Notebook, runs: Sequence[RunRecord]) -> str:
+    """The printable HTML of a notebook, or TooLongForPdf when Qt could not lay it out
+    within PDF_LAYOUT_MAX: checked as it is built, so a refusal costs little."""
+    if len(runs) > PDF_RUNS_MAX:
+        raise too_long_for_pdf(f"{len(runs):,} runs; a PDF takes at most {PDF_RUNS_MAX:,}")
+    parts = _html_start(notebook, len(runs), printable=True)
+    cost = sum(layout_cost(p) for p in parts)
+    for run in runs:
+        part = _run_html(run, printable=True)
+        cost += layout_cost(part)
+        if cost > PDF_LAYOUT_MAX:
+            raise too_long_for_pdf(_layout_words())
+        parts.append(part)
+    return "\n".join(parts) + "\n" + _HTML_END
+
+
+def _cut(text: str, limit: int, printable: bool) -> str:
+    """``text``, or for print its first ``limit`` characters and a word on what is left."""
+    if not printable or len(text) <= limit:
+        return text
+    rest = len(text) - limit
+    return f"{text[:limit]} … [{rest:,} more characters: see the HTML or Markdown export]"
+
+
+def _field(text: str, printable: bool) -> str:
+    """A one-line text (question, title, URL, tool target) as escaped HTML."""
+    return _h(_cut(_flat(text), PDF_FIELD_CHARS, printable))
 
 
 def _folded(summary: str, content: str, printable: bool) -> str:
@@ -236,50 +317,72 @@ def _folded(summary: str, content: str, printable: bool) -> str:
     return f"<details><summary>{_h(summary)}</summary>\n{content}\n</details>"
 
 
+def _items(tag: str, items: list[str], printable: bool, start: int = 1) -> str:
+    """``<li>`` items (HTML already) as a list; for print, in lists of LIST_ITEMS, as
+    Qt's layout of one list slows with the square of its length."""
+    step = LIST_ITEMS if printable else max(1, len(items))
+    out = []
+    for first in range(0, len(items), step):
+        number = f' start="{start + first}"' if tag == "ol" and start + first != 1 else ""
+        out.append(f"<{tag}{number}>{''.join(items[first : first + step])}</{tag}>")
+    return "\n".join(out)
+
+
 def _run_html(run: RunRecord, printable: bool) -> str:
     sources = cited_sources(run)
     out = [
         f'<section class="run" id="run-{_h(run.id)}">',
-        f"<h2>{_h(_flat(run.question))}</h2>",
+        f"<h2>{_field(run.question, printable)}</h2>",
     ]
     if run.status != "answered":
         out.append(f'<p class="status">{_h(STATUS_WORDS.get(run.status, run.status))}</p>')
     if run.error:
-        out.append(f'<p class="error">{_h(run.error)}</p>')
-    answer = run.answer.strip()
-    rendered = markdown_to_html(answer, sources.cite) if answer else "<p><em>No answer.</em></p>"
+        out.append(f'<p class="error">{_field(run.error, printable)}</p>')
+    answer = _cut(run.answer.strip(), PDF_TEXT_CHARS, printable)
+    rendered = (
+        markdown_to_html(answer, sources.cite, printable)
+        if answer
+        else "<p><em>No answer.</em></p>"
+    )
     out.append(f'<div class="answer">{rendered}</div>')
     if sources.listed or sources.unknown_citations:
-        out.append("<h3>Sources</h3>\n<ol>")
+        out.append("<h3>Sources</h3>")
+        listed = []
         for source, cited in sources.listed:
-            label = html_link(source.url, _h(_flat(source.title) or source.url))
-            out.append(
+            label = html_link(source.url, _field(source.title or source.url, printable))
+            listed.append(
                 f'<li value="{_h(source.n)}">{label} '
                 f'<span class="kind">({_h(_kind_words(source, cited))})</span><br>'
-                f'<span class="url">{_h(source.url)}</span></li>'
+                f'<span class="url">{_field(source.url, printable)}</span></li>'
             )
-        out.append("</ol>")
+        if listed:
+            first = sources.listed[0][0].n
+            out.append(_items("ol", listed, printable, start=first if printable else 1))
         if sources.unknown_citations:
-            items = "".join(f"<li>{_h(u)}</li>" for u in sources.unknown_citations)
-            out.append(f'<p class="more">Cited but never read (unverified):</p><ul>{items}</ul>')
+            unknown = [f"<li>{_field(u, printable)}</li>" for u in sources.unknown_citations]
+            out.append('<p class="more">Cited but never read (unverified):</p>')
+            out.append(_items("ul", unknown, printable))
         if sources.unlisted_results:
             more = plural(sources.unlisted_results, "other search result")
             out.append(f'<p class="more">and {_h(more)}</p>')
-    reasoning = run.log.reasoning.strip()
+    reasoning = _cut(run.log.reasoning.strip(), PDF_TEXT_CHARS, printable)
     if reasoning:
+        if printable:  # each line of a <pre> is a block of its own for Qt
+            reasoning = "\n".join(
+                piece for line in reasoning.split("\n") for piece in pieces(line, BLOCK_CHARS)
+            )
         out.append(_folded("Reasoning", f'<pre class="reasoning">{_h(reasoning)}</pre>', printable))
     tools = list(run.log.tools.values())
     if tools:
-        calls = []
-        for tool in tools:
-            calls.append(
-                f"<li><code>{_h(tool.name)}</code> {_h(_flat(tool.target))} — "
-                f"{_h(tool.summary())}</li>"
-            )
+        calls = [
+            f"<li><code>{_field(tool.name, printable)}</code> {_field(tool.target, printable)}"
+            f" — {_field(tool.summary(), printable)}</li>"
+            for tool in tools
+        ]
         out.append(
             _folded(
                 f"Tool activity ({plural(len(tools), 'call')})",
-                f"<ul>{''.join(calls)}</ul>",
+                _items("ul", calls, printable),
                 printable,
             )
         )

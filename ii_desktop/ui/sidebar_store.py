@@ -2,12 +2,12 @@
 
 ``StoreHolder`` opens the notebook store on first use and closes it once;
 ``export_notebook`` writes one notebook as Markdown, HTML, PDF or JSON, as the CLI's
-``notebook export`` does, each file written whole or not at all.
+``notebook export`` does, each file written whole or not at all (``write_atomically``),
+and a notebook too long for a PDF refused before any layout, in words the window shows.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Callable
@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QThread
 
 from ii_desktop.core.errors import AppError
+from ii_desktop.core.files import write_atomically
 from ii_desktop.core.settings import AppPaths
 from ii_desktop.notebooks import (
     NotebookStore,
@@ -24,6 +25,7 @@ from ii_desktop.notebooks import (
     render_html,
     render_markdown,
 )
+from ii_desktop.notebooks.export import printable_html
 from ii_desktop.ui.sidebar_words import os_reason
 
 EXPORT_FORMATS = ("md", "html", "pdf", "json")
@@ -77,15 +79,9 @@ def check_format(fmt: str) -> None:
 
 
 def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".part")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomically(path, text)
     except OSError as exc:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass
         raise AppError(f"Could not write {path}: {os_reason(exc)}.") from None
 
 
@@ -141,5 +137,6 @@ def export_notebook(store: NotebookStore, notebook_id: str, fmt: str, path: Path
     elif fmt == "html":
         _write_text(path, render_html(notebook, runs))
     else:
-        _write_pdf(render_html(notebook, runs, printable=True), path, notebook.title)
+        # refused here, while building the HTML, when the notebook is too long for a PDF
+        _write_pdf(printable_html(notebook, runs), path, notebook.title)
     return path

@@ -19,10 +19,20 @@ from ii_desktop.notebooks import (
     NotebookStore,
     export_json,
     import_document,
+    import_file,
     render_html,
     render_markdown,
 )
 from ii_desktop.notebooks.export import CSP
+from ii_desktop.notebooks.transfer import (
+    MAX_IMPORT_BYTES,
+    MAX_NESTING,
+    MAX_RUN_EVENTS,
+    MAX_RUN_STREAM_CHARS,
+    MAX_RUNS,
+    MAX_TEXT_CHARS,
+    nesting_exceeds,
+)
 from tests.helpers.html import Elements
 from tests.notebooks.runs import eiffel_messages, eiffel_run, record, visit_call
 from tests.notebooks.test_notebook_cmd import run_cli
@@ -243,3 +253,112 @@ def test_markdown_export_of_hostile_titles_and_urls_has_no_raw_html(store):
     assert "(https://ok.example/a%22%3E%3Cscript%3Ealert%283%29%3C/script%3E)" in md
     (first,) = [line for line in md.splitlines() if line.startswith("- [1] ")]
     assert "](" not in first and "javascript:alert(document.domain)" in first
+
+
+# --- limits: what a real notebook holds ------------------------------------------------
+
+
+def _nested(depth: int) -> dict:
+    """A tool result whose data nests ``depth`` lists deep, built without recursion."""
+    inner: list = []
+    for _ in range(depth - 1):
+        inner = [inner]
+    return {
+        "type": "tool_result",
+        "run_id": "r",
+        "call_id": "c",
+        "name": "web_search",
+        "ok": True,
+        "text": "t",
+        "data": {"results": inner},
+    }
+
+
+@pytest.mark.parametrize("depth", [900, 100_000])
+def test_a_file_nested_deeply_is_refused_in_one_line_before_parsing(
+    capsys, tmp_path, existing, depth
+):
+    path = tmp_path / "deep.json"
+    deep = "[" * depth + "]" * depth
+    text = json.dumps(document([RunStarted("r", "q", "normal").to_dict(), _nested(2)]))
+    path.write_text(text.replace('"results": [[]]', f'"results": {deep}'))
+    code, out, err = run_cli(capsys, "notebook", "import", str(path))
+    assert code == 2 and out == ""
+    (line,) = err.strip().splitlines()
+    assert line.startswith(f"ii-desktop: {path} is nested too deeply")
+    assert "nothing was imported" in line and "recursion" not in line
+    with NotebookStore.open(app_paths()) as again:
+        assert [n.id for n in again.notebooks()] == [existing.id]
+
+
+@pytest.mark.parametrize("depth", [900, 5_000])
+def test_a_document_nested_deeply_is_refused_not_a_crash(store, existing, depth):
+    before = _counts(store)
+    with pytest.raises(ImportFailed, match=r"runs\[0\]\.events\[0\]\.event: nested too deeply"):
+        import_document(store, document([_nested(depth)]))
+    assert _counts(store) == before
+
+
+def test_a_real_export_nests_well_within_the_limit(store, existing):
+    text = export_json(store, existing.id)
+    assert not nesting_exceeds(text, MAX_NESTING // 2)
+    assert nesting_exceeds("[" * (MAX_NESTING + 1) + "]" * (MAX_NESTING + 1), MAX_NESTING)
+    assert not nesting_exceeds('["[[[[[[", "\\"[[[["]', 1)  # brackets in strings are text
+
+
+@pytest.mark.parametrize("field", ["answer", "question", "error"])
+def test_a_text_longer_than_a_notebook_keeps_is_refused(store, existing, field):
+    doc = document([])
+    doc["runs"][0][field] = "x" * (MAX_TEXT_CHARS + 1)
+    before = _counts(store)
+    with pytest.raises(ImportFailed, match=rf"runs\[0\]\.{field}: 1,048,577 characters, more"):
+        import_document(store, doc)
+    assert _counts(store) == before
+    doc["runs"][0][field] = "x" * MAX_TEXT_CHARS  # at the limit: kept whole
+    (run,) = store.runs(import_document(store, doc).id)
+    assert len(getattr(run, field) or "") == MAX_TEXT_CHARS
+
+
+def test_an_event_text_or_a_runs_reasoning_over_the_limit_is_refused(store, existing):
+    big = {"type": "reasoning", "run_id": "r", "text": "x" * (MAX_TEXT_CHARS + 1)}
+    with pytest.raises(ImportFailed, match=r"events\[0\]\.event: a text of 1,048,577 char"):
+        import_document(store, document([big]))
+    chunk = {"type": "reasoning", "run_id": "r", "text": "x" * MAX_TEXT_CHARS}
+    many = [chunk] * (MAX_RUN_STREAM_CHARS // MAX_TEXT_CHARS + 1)
+    with pytest.raises(ImportFailed, match="reasoning and answer pass"):
+        import_document(store, document(many))
+    assert [n.id for n in store.notebooks()] == [existing.id]
+
+
+def test_too_many_runs_or_events_are_refused_before_any_is_checked(store, existing):
+    doc = document([RunStarted("r", "q", "normal").to_dict()])
+    crowded = {**doc, "runs": doc["runs"] * (MAX_RUNS + 1)}
+    with pytest.raises(ImportFailed, match=r"runs: 20,001 runs, more than the 20,000"):
+        import_document(store, crowded)
+    event = RunStarted("r", "q", "normal").to_dict()
+    busy = document([event] * (MAX_RUN_EVENTS + 1))
+    with pytest.raises(ImportFailed, match=r"runs\[0\]\.events: 10,001 events, more than"):
+        import_document(store, busy)
+    assert [n.id for n in store.notebooks()] == [existing.id]
+
+
+def test_a_file_larger_than_any_export_is_refused_unread(store, existing, tmp_path):
+    path = tmp_path / "huge.json"
+    with path.open("wb") as file:  # sparse: no disk space, no time
+        file.truncate(MAX_IMPORT_BYTES + 1)
+    with pytest.raises(ImportFailed, match=r"more than the 64 MiB a notebook export can be"):
+        import_file(store, path)
+    assert [n.id for n in store.notebooks()] == [existing.id]
+
+
+def test_text_that_is_not_valid_unicode_imports_and_exports(store, tmp_path):
+    doc = document([{"type": "answer", "run_id": "r", "text": "bad \ud800"}], answer="a \udc00")
+    doc["notebook"]["title"] = "Title \ud800"
+    doc["notebook"]["tags"] = ["t\udfff"]
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(doc))  # \ud800 escapes: valid JSON, not valid Unicode
+    notebook = import_file(store, path)
+    assert notebook.title == "Title \ufffd" and list(notebook.tags) == ["t\ufffd"]
+    (run,) = store.runs(notebook.id)
+    assert run.answer == "a \ufffd"
+    assert "a \ufffd" in render_markdown(notebook, [run])

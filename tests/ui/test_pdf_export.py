@@ -4,22 +4,34 @@ from __future__ import annotations
 
 import argparse
 import re
+import time
 import unicodedata
 from pathlib import Path
 
 import pytest
 
+from ii_desktop.agent.events import Answer, RunFinished, RunStarted
 from ii_desktop.cli import notebook_cmd
 from ii_desktop.core.settings import app_paths
 from ii_desktop.notebooks import NotebookStore, render_html
+from ii_desktop.notebooks import export as export_module
+from ii_desktop.notebooks.export import (
+    ITEM_CHARS,
+    PDF_LAYOUT_MAX,
+    TooLongForPdf,
+    printable_html,
+)
 from ii_desktop.ui.pdf_export import write_pdf
+from ii_desktop.ui.sidebar_store import export_notebook
 from tests.notebooks.runs import budget_run, eiffel_messages, eiffel_run, record
+from tests.notebooks.test_notebook_cmd import run_cli
 
 pytestmark = pytest.mark.gui
 
 
-def pdf_text(path: Path) -> str:
-    """The PDF's text, read back by a PDF parser (pypdf if installed, else Qt's own)."""
+def pdf_text(path: Path, last: int = 0) -> str:
+    """The PDF's text (of its ``last`` pages only, if given), read back by a PDF parser
+    (pypdf if installed, else Qt's own)."""
     try:
         from pypdf import PdfReader
     except ImportError:
@@ -27,13 +39,16 @@ def pdf_text(path: Path) -> str:
     else:
         reader = PdfReader(str(path))
     if reader is not None:
-        text = "\n".join(page.extract_text() or "" for page in reader.pages)
+        pages = list(reader.pages)[-last:] if last else reader.pages
+        text = "\n".join(page.extract_text() or "" for page in pages)
     else:
         from PySide6.QtPdf import QPdfDocument
 
         document = QPdfDocument()
         assert document.load(str(path)) == QPdfDocument.Error.None_
-        text = "\n".join(document.getAllText(i).text() for i in range(document.pageCount()))
+        count = document.pageCount()
+        first = max(0, count - last) if last else 0
+        text = "\n".join(document.getAllText(i).text() for i in range(first, count))
         document.close()
     # ligatures (ﬀ) and the tab/space choice of text extraction are not content
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text))
@@ -81,3 +96,88 @@ def test_cli_exports_pdf(qapp, tmp_path, notebook_id, capsys):
 def test_unwritable_pdf_path_raises_oserror(qapp, tmp_path):
     with pytest.raises(OSError):
         write_pdf("<p>x</p>", tmp_path / "no-such-folder" / "x.pdf")
+
+
+# --- bounds and the file written ---------------------------------------------------------
+
+
+def test_html_too_long_for_a_pdf_is_refused_before_any_layout(qapp, tmp_path, monkeypatch):
+    import ii_desktop.ui.pdf_export as pdf_export
+
+    def no_layout(*args):
+        raise AssertionError("laid out")
+
+    monkeypatch.setattr(pdf_export, "QTextDocument", no_layout)
+    path = tmp_path / "long.pdf"
+    html = "<p>" + "x " * (PDF_LAYOUT_MAX // 2) + "</p>"
+    with pytest.raises(TooLongForPdf, match=r"too long for a PDF .* HTML or Markdown"):
+        write_pdf(html, path)
+    items = "<li>x</li>" * (PDF_LAYOUT_MAX // ITEM_CHARS)  # short HTML, costly to lay out
+    with pytest.raises(TooLongForPdf):
+        write_pdf(f"<ul>{items}</ul>", path)
+    assert not path.exists() and not list(tmp_path.glob("*.part"))
+
+
+def test_a_long_single_paragraph_answer_lays_out_in_bounded_time(qapp, tmp_path):
+    # one block of 300,000 characters took Qt time growing with its square
+    with NotebookStore.open(app_paths().ensure()) as store:
+        notebook = store.create("Long")
+        answer = "x" * 300_000
+        record(store, notebook.id, [
+            RunStarted("run-long", "q", "normal"),
+            Answer("run-long", answer),
+            RunFinished("run-long", "answered", answer),
+        ])  # fmt: skip
+        html = printable_html(store.notebook(notebook.id), store.runs(notebook.id))
+    path = tmp_path / "long.pdf"
+    started = time.monotonic()
+    write_pdf(html, path, "Long")
+    assert time.monotonic() - started < 6.0
+    assert path.read_bytes().startswith(b"%PDF-")
+    assert "see the HTML or Markdown export" in pdf_text(path, last=2)
+
+
+def _planted(tmp_path: Path, name: str) -> tuple[Path, Path]:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    target = tmp_path / name
+    target.with_name(name + ".part").symlink_to(victim)
+    return target, victim
+
+
+def test_write_pdf_never_writes_through_a_planted_part_file(qapp, tmp_path):
+    target, victim = _planted(tmp_path, "towers.pdf")
+    write_pdf("<p>The tower is 330 metres tall.</p>", target, "Towers")
+    assert victim.read_text() == "precious"
+    assert target.read_bytes().startswith(b"%PDF-") and "330 metres" in pdf_text(target)
+
+
+def test_cli_and_sidebar_pdf_exports_never_write_through_a_planted_part_file(
+    qapp, tmp_path, notebook_id, capsys
+):
+    target, victim = _planted(tmp_path, "cli.pdf")
+    code, _out, err = run_cli(
+        capsys, "notebook", "export", notebook_id, "--format", "pdf", "-o", str(target)
+    )
+    assert code == 0, err
+    assert victim.read_text() == "precious" and "330 metres" in pdf_text(target)
+    target = tmp_path / "sidebar.pdf"
+    target.with_name("sidebar.pdf.part").symlink_to(victim)
+    with NotebookStore.open(app_paths()) as store:
+        export_notebook(store, notebook_id, "pdf", target)
+    assert victim.read_text() == "precious" and "330 metres" in pdf_text(target)
+
+
+def test_the_sidebar_says_a_notebook_is_too_long_for_a_pdf(qtbot, tmp_path, monkeypatch):
+    from tests.ui.test_sidebar import WAIT_MS, make_notebooks, open_sidebar
+
+    (paris,) = make_notebooks(("Paris", 3))
+    sidebar = open_sidebar(qtbot)
+    monkeypatch.setattr(export_module, "PDF_RUNS_MAX", 2)
+    target = tmp_path / "paris.pdf"
+    with qtbot.waitSignal(sidebar.problem, timeout=WAIT_MS) as problem:
+        sidebar.export_to(paris, "pdf", target)
+    message = problem.args[0]
+    assert message.startswith("This notebook is too long for a PDF (3 runs")
+    assert "Export it as HTML or Markdown instead" in message
+    assert not target.exists()
