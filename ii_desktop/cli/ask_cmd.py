@@ -7,17 +7,9 @@ import os
 import signal
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
-from ii_desktop.agent.events import (
-    Answer,
-    Notice,
-    Reasoning,
-    RunFinished,
-    Source,
-    ToolCall,
-    ToolResult,
-)
+from ii_desktop.agent.events import RunFinished
 from ii_desktop.cli.common import (
     add_engine_options,
     add_page_guard_options,
@@ -27,18 +19,15 @@ from ii_desktop.cli.common import (
     require_model,
     tool_settings,
 )
+from ii_desktop.cli.transcript import Transcript
 from ii_desktop.cli.visit_cmd import escape_controls
 from ii_desktop.core.errors import UsageError
 from ii_desktop.core.events import Event
 from ii_desktop.core.settings import AppPaths
-from ii_desktop.core.text import printable
-from ii_desktop.notebooks.privacy import scrub_text
 
 if TYPE_CHECKING:  # the research stack loads when a question is asked, not for --help
     from ii_desktop.engine.base import Engine
     from ii_desktop.research.session import ActiveRun
-
-DIM, BOLD, RESET = "\033[2m", "\033[1m", "\033[0m"
 
 
 def add_tool_options(parser: argparse.ArgumentParser) -> None:
@@ -131,111 +120,6 @@ def make_engine(args: argparse.Namespace, paths: AppPaths) -> Engine:
         engine.close()
         raise
     return engine
-
-
-class Transcript:
-    """Readable output: reasoning dimmed, a line per tool call, the answer, the sources.
-
-    Everything written goes through ``printable``: titles, URLs, errors and the model's
-    own words can carry escape codes (page titles are chosen by whoever wrote the page),
-    and only this class's styles may reach the terminal. Error texts are also scrubbed
-    of credentials, since a server may echo the key it was sent.
-    """
-
-    def __init__(self, out: TextIO, color: bool) -> None:
-        self.out = out
-        self.color = color
-        self.calls: dict[str, ToolCall] = {}
-        self.sources: dict[int, Source] = {}
-        self.kind = ""
-        self.at_line_start = True
-        self.streamed_answer = ""
-
-    def _style(self, text: str, style: str) -> str:
-        return f"{style}{text}{RESET}" if self.color else text
-
-    def _write(self, text: str, style: str = "") -> None:
-        # each control character is dropped on its own, so a sequence split across
-        # streamed chunks cannot form either
-        text = printable(text)
-        if text:
-            self.out.write(self._style(text, style) if style else text)
-            self.at_line_start = text.endswith("\n")
-
-    def _block(self, kind: str) -> None:
-        """Start a new block on its own line when the kind of output changes."""
-        if kind != self.kind:
-            if not self.at_line_start:
-                self._write("\n")
-            if self.kind and kind in ("reasoning", "answer"):
-                self._write("\n")
-            if kind == "answer":
-                self._write("Answer\n", BOLD)
-                self.streamed_answer = ""
-            self.kind = kind
-
-    def __call__(self, event: Event) -> None:
-        if isinstance(event, Reasoning):
-            self._block("reasoning")
-            self._write(event.text.lstrip("\n") if self.at_line_start else event.text, DIM)
-        elif isinstance(event, Answer):
-            self._block("answer")
-            self.streamed_answer += event.text
-            self._write(event.text)
-        elif isinstance(event, ToolCall):
-            self.calls[event.call_id] = event
-        elif isinstance(event, ToolResult):
-            self._block("tool")
-            self._write(self._tool_line(event) + "\n")
-        elif isinstance(event, Source):
-            self.sources[event.n] = event
-        elif isinstance(event, Notice):
-            self._block("notice")
-            self._write(f"! {scrub_text(event.message)}\n", DIM)
-        elif isinstance(event, RunFinished):
-            self._finish(event)
-        self.out.flush()
-
-    def _tool_line(self, event: ToolResult) -> str:
-        call = self.calls.get(event.call_id)
-        args = call.arguments if call and call.arguments else {}
-        target = str(args.get("query") or args.get("url") or "")
-        if not event.ok:
-            return f"→ {event.name} {target} … failed: {scrub_text(event.error or '')}"
-        outcome = "reused earlier result" if event.reused else "ok"
-        if event.name == "web_search":
-            outcome += f", {len(event.data.get('results', []))} results"
-            if event.data.get("provider"):
-                outcome += f" from {event.data['provider']}"
-        return f"→ {event.name} {target} … {outcome}"
-
-    def _finish(self, event: RunFinished) -> None:
-        if not self.at_line_start:
-            self._write("\n")
-        if event.reason == "error":
-            self._write(f"\nRun failed: {scrub_text(event.error or '')}\n")
-        elif event.reason == "cancelled":
-            self._write("\nRun cancelled.\n")
-        if event.answer and event.answer.strip() != self.streamed_answer.strip():
-            self._write("\n")
-            self._write("Answer\n", BOLD)
-            self._write(event.answer + "\n")
-        if event.boxed is not None:
-            self._write(f"\nShort answer: {event.boxed}\n")
-        if event.reason == "budget":
-            self._write("\n(The run hit its budget; this is the best answer it could give.)\n")
-        if self.sources:
-            self._write("\n")
-            self._write("Sources\n", BOLD)
-            for n in sorted(self.sources):
-                s = self.sources[n]
-                mark = " (read)" if s.kind == "page" else ""
-                self._write(f"[{n}] {s.title or s.url}{mark} — {s.url}\n")
-        unverified = [c["url"] for c in event.citations if not c["verified"]]
-        if unverified:
-            self._write("\nCited but never read (unverified):\n")
-            for url in unverified:
-                self._write(f"  {url}\n")
 
 
 def _ask(args: argparse.Namespace) -> int:

@@ -24,8 +24,9 @@ from ii_desktop.agent.events import (
     ToolResult,
 )
 from ii_desktop.agent.history import PastRun
-from ii_desktop.cli.ask_cmd import BOLD, DIM, RESET, Transcript, _Output
+from ii_desktop.cli.ask_cmd import _Output
 from ii_desktop.cli.main import main
+from ii_desktop.cli.transcript import BOLD, DIM, RESET, Transcript
 from ii_desktop.core.settings import app_paths
 from ii_desktop.notebooks.recorder import start_recording
 from ii_desktop.tools import secrets
