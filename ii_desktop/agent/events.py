@@ -19,6 +19,9 @@ class RunStarted(Event):
     run_id: str
     question: str
     mode: str
+    # where the run is saved, as the research layer tells its listeners (not stored)
+    notebook_id: str | None = None
+    notebook_title: str | None = None
 
 
 @event_type("reasoning")

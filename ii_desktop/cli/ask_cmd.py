@@ -24,6 +24,7 @@ from ii_desktop.cli.visit_cmd import escape_controls
 from ii_desktop.core.errors import UsageError
 from ii_desktop.core.events import Event
 from ii_desktop.core.settings import AppPaths
+from ii_desktop.core.text import printable
 
 if TYPE_CHECKING:  # the research stack loads when a question is asked, not for --help
     from ii_desktop.engine.base import Engine
@@ -33,6 +34,7 @@ if TYPE_CHECKING:  # the research stack loads when a question is asked, not for 
 def add_tool_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("search and pages")
     group.add_argument(
+        "--provider",
         "--search",
         dest="providers",
         metavar="PROVIDER",
@@ -80,11 +82,19 @@ def register(commands: Any) -> None:
     ask.add_argument("--temperature", type=float)
     ask.add_argument("--seed", type=int)
     ask.add_argument("--json", action="store_true", help="print events as JSON lines")
-    ask.add_argument(
+    where = ask.add_mutually_exclusive_group()
+    where.add_argument(
         "--notebook",
-        metavar="TITLE",
-        help="save the run into this notebook (created if missing, continued if "
-        "present); by default a new notebook titled from the question",
+        metavar="TITLE|ID",
+        help="save the run into this notebook, continuing its conversation (made if no "
+        "notebook has this title or id); by default a new notebook titled from the question",
+    )
+    where.add_argument(
+        "-c",
+        "--continue",
+        dest="continue_last",
+        action="store_true",
+        help="continue the most recently updated notebook",
     )
     add_tool_options(ask)
     ask.set_defaults(handler=_ask)
@@ -139,6 +149,7 @@ def _ask(args: argparse.Namespace) -> int:
     )
     settings = tool_settings(args, paths)
     output = _Output(args.json)
+    notebook_id = _chosen_notebook(args, paths)
     # everything that can refuse the options runs before a notebook run is opened
     engine = make_engine(args, paths)
     session = ResearchSession(paths, settings, engine)
@@ -151,7 +162,7 @@ def _ask(args: argparse.Namespace) -> int:
                 print(f"ii-desktop: {recorder.save_problem}", file=sys.stderr)
 
         active = session.start(
-            RunRequest(args.question, options, notebook_title=args.notebook),
+            RunRequest(args.question, options, notebook_id=notebook_id, discard_if_empty=True),
             on_event=output,
             on_recording=recording,
         )
@@ -161,11 +172,46 @@ def _ask(args: argparse.Namespace) -> int:
         session.close()
     if active.save_problem:
         print(f"ii-desktop: {active.save_problem}", file=sys.stderr)
+    elif not args.json:
+        _say_where_saved(active)
     if output.broken_pipe:
         return 0  # the reader went away (`ask ... | head`); the run was saved
     if finished.reason == "cancelled":
         return 130
     return 1 if finished.reason == "error" else 0
+
+
+def _chosen_notebook(args: argparse.Namespace, paths: AppPaths) -> str | None:
+    """The notebook ``--notebook`` or ``--continue`` names, made when a title is new;
+    None for a new notebook of its own. Refused before the run when it is ambiguous."""
+    if not (args.notebook and args.notebook.strip()) and not args.continue_last:
+        return None
+    from ii_desktop.notebooks.errors import StoreUnavailable
+    from ii_desktop.notebooks.store import NotebookStore
+
+    try:
+        store = NotebookStore.open(paths)
+    except StoreUnavailable:
+        return None  # the run goes ahead unsaved, and says so
+    with store:
+        if args.continue_last:
+            latest = store.notebooks()
+            if not latest:
+                raise UsageError("There is no notebook to continue yet; ask without --continue.")
+            return latest[0].id
+        return store.open_or_create(args.notebook).id
+
+
+def _say_where_saved(active: ActiveRun) -> None:
+    if active.notebook_discarded:
+        print("ii-desktop: nothing was saved: the run failed before it began.", file=sys.stderr)
+    elif active.notebook_id:
+        title = printable(active.notebook_title or "")
+        print(
+            f"Saved in notebook “{title}” ({active.notebook_id}); "
+            f"`ii-desktop notebook show {active.notebook_id}` shows it again.",
+            file=sys.stderr,
+        )
 
 
 class _Output:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import logging
 import os
 import sys
@@ -32,6 +33,59 @@ def opens_window(argv: Sequence[str]) -> bool:
         else:
             return arg == "gui" and len(args) == i + 1
     return True
+
+
+def hoist_global_options(argv: Sequence[str]) -> list[str]:
+    """Global options written after the command move in front of it, so ``ask -v`` and
+    ``notebook list --data-dir X`` work; nothing after ``--`` moves."""
+    front: list[str] = []
+    rest: list[str] = []
+    args = list(argv)
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        if arg in GLOBAL_FLAGS or arg.startswith(tuple(f"{o}=" for o in GLOBAL_OPTIONS)):
+            front.append(arg)
+            i += 1
+        elif arg in GLOBAL_OPTIONS and i + 1 < len(args):
+            front.extend(args[i : i + 2])
+            i += 2
+        else:
+            rest.append(arg)
+            i += 1
+    return front + rest
+
+
+def _command_parser(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> argparse.ArgumentParser:
+    """The parser of the (sub)command the line chose, so its errors print its usage."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            chosen = getattr(args, action.dest, None)
+            sub = action.choices.get(chosen) if chosen else None
+            if isinstance(sub, argparse.ArgumentParser):
+                return _command_parser(sub, args)
+    return parser
+
+
+def _unknown_options(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, extras: list[str]
+) -> None:
+    """Report what the chosen command does not take, with its usage and a close match."""
+    command = _command_parser(parser, args)
+    known = [s for a in command._actions for s in a.option_strings if s.startswith("--")]
+    hints = []
+    for extra in extras:
+        close = difflib.get_close_matches(extra.split("=", 1)[0], known, n=1)
+        if extra.startswith("-") and close:
+            hints.append(f"{extra} (did you mean {close[0]}?)")
+        else:
+            hints.append(extra)
+    command.error(f"unrecognized arguments: {' '.join(hints)}")
 
 
 def build_parser(commands_too: bool = True) -> argparse.ArgumentParser:
@@ -75,7 +129,23 @@ def build_parser(commands_too: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
+def no_display_reason(environ: dict[str, str] | None = None) -> str | None:
+    """Why the window cannot open here (Linux with no display), or None."""
+    env = os.environ if environ is None else environ
+    if not sys.platform.startswith("linux"):
+        return None
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY") or env.get("QT_QPA_PLATFORM"):
+        return None
+    return (
+        "No display is available, so the window cannot open; the commands work without "
+        "one (ii-desktop --help lists them)."
+    )
+
+
 def _run_gui(args: argparse.Namespace) -> int:
+    reason = no_display_reason()
+    if reason:
+        raise AppError(reason)
     from ii_desktop.ui.app import run_app
 
     return run_app(app_paths(args.data_dir))
@@ -110,12 +180,24 @@ QUIET_ENVIRONMENT = {
 }
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's flush at exit stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     for name, value in QUIET_ENVIRONMENT.items():
         os.environ.setdefault(name, value)
-    argv = sys.argv[1:] if argv is None else list(argv)
+    argv = hoist_global_options(sys.argv[1:] if argv is None else argv)
     parser = build_parser(commands_too=not opens_window(argv))
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        _unknown_options(parser, args, extras)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -129,6 +211,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ii-desktop: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (`notebook list | head`); nothing is wrong with the data
+        _silence_stdout()
+        return 0
     except Exception as exc:
         where = _log_crash(args)
         detail = f" Details were written to {where}." if where else ""

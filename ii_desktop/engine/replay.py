@@ -105,7 +105,10 @@ class ReplayEngine:
     def _play(self, handle: GenerationHandle, scripted: Turn | None) -> None:
         rid = handle.request_id
         if scripted is None:
-            message = f"The replay has no more turns ({len(self._turns)} were given)."
+            given = len(self._turns)
+            message = (
+                f"The replay has no more turns ({given} {'was' if given == 1 else 'were'} given)."
+            )
             handle.emit(GenerationDone(rid, "error", "", message))
             return
         if isinstance(scripted, str):

@@ -119,6 +119,12 @@ class RunRecorder:
         self._final_status: str | None = None
         self._finished_at: float | None = None
         self.notice: str | None = None  # about opening the store (a damaged file kept aside)
+        self.notebook_title: str | None = None
+        # set by start_recording when this run made its notebook: a run that fails before
+        # it produced anything then takes the notebook with it (``discard_if_empty``)
+        self.made_notebook = False
+        self.discard_if_empty = False
+        self.discarded = False
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         if self._new_run is not None:
@@ -244,8 +250,26 @@ class RunRecorder:
                 self._final_status = "interrupted"
                 self._finished_at = time.time()
         self.flush()
+        if self.discard_if_empty and self.made_notebook and self._failed_empty():
+            self._discard()
         if self._owns_store and self.store is not None:
             self.store.close()
+
+    def _failed_empty(self) -> bool:
+        """The run ended in an error (or never ended) with no answer and no tool use: the
+        notebook it made holds nothing worth keeping."""
+        log = self.log
+        failed = log.finished is None or log.finished.reason == "error"
+        return failed and not log.answer.strip() and not log.tools and not log.sources
+
+    def _discard(self) -> None:
+        if self.store is None or self.notebook_id is None:
+            return
+        try:
+            self.store.delete(self.notebook_id)
+            self.discarded = True
+        except NotebookError:
+            log.exception("removing the empty notebook %s failed", self.notebook_id)
 
     def __enter__(self) -> RunRecorder:
         return self
@@ -278,11 +302,14 @@ def start_recording(
         elif notebook_title and notebook_title.strip():
             notebook = store.open_or_create(notebook_title)
         else:
-            notebook = store.create(title_from_question(question))
+            notebook = store.create(title_from_question(question), distinct=True)
     except NotebookError as exc:
         store.close()
         problem = f"{exc.message} {unsaved}"
         return RunRecorder(None, None, question, mode, run_id=run_id, problem=problem)
     recorder = RunRecorder(store, notebook.id, question, mode, run_id=run_id, owns_store=True)
     recorder.notice = store.notice
+    recorder.notebook_title = notebook.title
+    # a notebook this run made (or found empty) is this run's alone
+    recorder.made_notebook = store.run_count(notebook.id) == 1
     return recorder

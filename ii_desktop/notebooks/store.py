@@ -55,6 +55,10 @@ def new_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def clean_title(title: str) -> str:
     title = " ".join(scrub_text(title).split())
     if not title:
@@ -188,9 +192,34 @@ class NotebookStore:
 
     # --- notebooks ------------------------------------------------------------------
 
-    def create(self, title: str) -> Notebook:
+    def create(self, title: str, distinct: bool = False) -> Notebook:
+        """A new notebook. ``distinct`` numbers the title ("Title (2)") when another
+        notebook has it, so a title names one notebook."""
+        title = clean_title(title)
         with self.writing() as conn:
-            return self._insert_notebook(conn, clean_title(title))
+            if distinct:
+                title = self._free_title(conn, title)
+            return self._insert_notebook(conn, title)
+
+    @staticmethod
+    def _free_title(conn: sqlite3.Connection, title: str) -> str:
+        taken = {
+            row[0].lower()
+            for row in conn.execute(
+                "SELECT title FROM notebooks WHERE title = ? COLLATE NOCASE "
+                "OR title LIKE ? ESCAPE '\\'",
+                (
+                    title,
+                    title.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + " (%)",
+                ),
+            )
+        }
+        if title.lower() not in taken:
+            return title
+        n = 2
+        while f"{title} ({n})".lower() in taken:
+            n += 1
+        return f"{title} ({n})"
 
     def _insert_notebook(self, conn: sqlite3.Connection, title: str, now: float = 0.0) -> Notebook:
         notebook_id, now = new_id(), now or time.time()
@@ -203,17 +232,32 @@ class NotebookStore:
         return Notebook(self, notebook_id, title, conversation_id, now, now)
 
     def open_or_create(self, title: str) -> Notebook:
-        """The most recent notebook with this title (any case), or a new one."""
+        """The notebook with this title (any case), else the one with this id, else a new
+        one with this title. Several with the title: NotebookNotFound naming them, since
+        continuing the wrong one would mix two lines of research."""
         title = clean_title(title)
         with self.writing() as conn:  # one transaction: two processes get one notebook
-            row = conn.execute(
-                "SELECT id FROM notebooks WHERE title = ? COLLATE NOCASE "
-                "ORDER BY updated DESC LIMIT 1",
+            rows = conn.execute(
+                "SELECT id, updated FROM notebooks WHERE title = ? COLLATE NOCASE "
+                "ORDER BY updated DESC LIMIT 6",
                 (title,),
-            ).fetchone()
-            if row is None:
-                return self._insert_notebook(conn, title)
-        return self.notebook(row[0])
+            ).fetchall()
+            if not rows:
+                ids = conn.execute("SELECT id FROM notebooks WHERE id = ?", (title,)).fetchall()
+                if not ids:
+                    return self._insert_notebook(conn, title)
+                rows = ids
+        if len(rows) > 1:
+            which = ", ".join(
+                f"{row[0]} (updated {time.strftime('%Y-%m-%d %H:%M', time.localtime(row[1]))})"
+                for row in rows[:5]
+            )
+            more = " and more" if len(rows) > 5 else ""
+            raise NotebookNotFound(
+                f"Several notebooks are titled {title!r}: {which}{more}. "
+                "Give one's id with --notebook, or rename one (ii-desktop notebook rename)."
+            )
+        return self.notebook(rows[0][0])
 
     def _resolve(self, conn: sqlite3.Connection, table: str, ref: str, what: str) -> str:
         ref = ref.strip()
@@ -339,6 +383,13 @@ class NotebookStore:
         return RunRecord(
             run_id, notebook_id, question, mode, status, answer, error, started, finished, log
         )
+
+    def run_count(self, notebook_id: str) -> int:
+        with self.reading() as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM runs WHERE notebook_id = ?", (notebook_id,)
+            ).fetchone()
+        return int(row[0])
 
     def runs(self, notebook_ref: str) -> list[RunRecord]:
         """The runs of a notebook in the order they were asked, with their events folded."""

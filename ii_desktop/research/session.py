@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ii_desktop.agent.events import PromptProgress, RunFinished
+from ii_desktop.agent.events import PromptProgress, RunFinished, RunStarted
 from ii_desktop.agent.run import ResearchRun, RunOptions
 from ii_desktop.core.errors import UsageError
 from ii_desktop.core.events import Event
@@ -28,12 +29,15 @@ RecordingHook = Callable[[RunRecorder], None]
 class RunRequest:
     """What to research and where to record it. ``notebook_id`` continues a notebook
     (its conversation and KV cache); else ``notebook_title`` picks or makes one by title;
-    else a new notebook is titled from the question."""
+    else a new notebook is titled from the question (numbered when the title is taken).
+    ``discard_if_empty``: a new notebook whose run fails before producing anything (the
+    model server unreachable) is removed again."""
 
     question: str
     options: RunOptions = field(default_factory=RunOptions)
     notebook_id: str | None = None
     notebook_title: str | None = None
+    discard_if_empty: bool = False
 
 
 class ActiveRun:
@@ -45,6 +49,8 @@ class ActiveRun:
         self.request = request
         self.run_id = new_id()
         self.notebook_id: str | None = request.notebook_id
+        self.notebook_title: str | None = None
+        self.notebook_discarded = False
         self.finished: RunFinished | None = None
         self.save_problem: str | None = None
         self.failure: BaseException | None = None
@@ -147,6 +153,8 @@ class ResearchSession:
                 notebook_id=request.notebook_id,
             )
             active.notebook_id = recorder.notebook_id
+            active.notebook_title = recorder.notebook_title
+            recorder.discard_if_empty = request.discard_if_empty
             if on_recording is not None:
                 on_recording(recorder)
             conversation = recorder.conversation()
@@ -164,6 +172,10 @@ class ResearchSession:
             def on_event(event: Event) -> None:
                 if not isinstance(event, PromptProgress):  # passing; not worth keeping
                     rec(event)
+                if isinstance(event, RunStarted) and rec.notebook_id:
+                    event = dataclasses.replace(
+                        event, notebook_id=rec.notebook_id, notebook_title=rec.notebook_title
+                    )
                 sink(event)
 
             try:
@@ -196,6 +208,7 @@ class ResearchSession:
                 except Exception:
                     log.exception("closing the recorder of run %s failed", active.run_id)
                 active.save_problem = recorder.save_problem
+                active.notebook_discarded = recorder.discarded
             active._done.set()
 
     def running(self) -> list[ActiveRun]:
