@@ -18,6 +18,7 @@ from ii_desktop.cli.common import (
     print_notes,
     require_model,
     tool_settings,
+    web_url,
 )
 from ii_desktop.cli.transcript import Transcript
 from ii_desktop.cli.visit_cmd import escape_controls
@@ -42,7 +43,7 @@ def add_tool_options(parser: argparse.ArgumentParser) -> None:
         help="search provider; repeat to give a fallback chain "
         "(ddgs, searxng, serper, tavily, brave, local)",
     )
-    group.add_argument("--searxng-url", metavar="URL", help="your SearXNG instance")
+    group.add_argument("--searxng-url", metavar="URL", type=web_url, help="your SearXNG instance")
     add_page_guard_options(group, research=True)
 
 
@@ -60,6 +61,7 @@ def register(commands: Any) -> None:
     remote.add_argument(
         "--base-url",
         metavar="URL",
+        type=web_url,
         help="server URL ending in /v1 (vLLM, SGLang, LM Studio, Ollama)",
     )
     remote.add_argument("--model-name", metavar="NAME", help="model name the server serves")

@@ -12,10 +12,23 @@ from ii_desktop.core.errors import UsageError
 from ii_desktop.core.settings import (
     AppPaths,
     EngineSettings,
+    Settings,
     ToolSettings,
     app_paths,
-    load_settings,
+    load_settings_report,
 )
+from ii_desktop.core.urls import web_url_problem
+
+_LOADED = "_ii_saved_settings"  # the settings a command read, kept on its parsed arguments
+
+
+def web_url(value: str) -> str:
+    """An argparse ``type`` for server addresses (``--searxng-url``, ``--base-url``): the
+    address is checked as the option is read, with a suggestion for a missing scheme."""
+    problem = web_url_problem(value)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return value.strip()
 
 
 def add_engine_options(parser: argparse.ArgumentParser, model_required: bool = False) -> None:
@@ -43,8 +56,20 @@ def add_engine_options(parser: argparse.ArgumentParser, model_required: bool = F
     group.add_argument("--prefill-chunk", type=int, metavar="N", help="prompt tokens per step")
 
 
+def saved_settings(args: argparse.Namespace, paths: AppPaths) -> Settings:
+    """The settings file, read once per command: its problems are printed the first time."""
+    loaded = getattr(args, _LOADED, None)
+    if isinstance(loaded, Settings):
+        return loaded
+    settings, problems = load_settings_report(paths)
+    for problem in problems:
+        print(f"ii-desktop: warning: {problem}", file=sys.stderr)
+    setattr(args, _LOADED, settings)
+    return settings
+
+
 def engine_settings(args: argparse.Namespace, paths: AppPaths) -> EngineSettings:
-    base = load_settings(paths).engine
+    base = saved_settings(args, paths).engine
     changes: dict[str, Any] = {}
     if getattr(args, "model", None):
         changes["model_path"] = args.model
@@ -105,7 +130,7 @@ def tool_settings(args: argparse.Namespace, paths: AppPaths) -> ToolSettings:
     """The saved tool settings with a command's flags on top: ``providers`` (the search
     chain), ``searxng_url`` (which also puts SearXNG first unless a chain was given),
     ``allow_host`` and ``allow_private_network``, where the command has them."""
-    base = load_settings(paths).tools
+    base = saved_settings(args, paths).tools
     changes: dict[str, Any] = {}
     providers = getattr(args, "providers", None)
     if providers:

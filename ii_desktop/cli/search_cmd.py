@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import os
 import sys
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
-from ii_desktop.cli.common import tool_settings
+from ii_desktop.cli.common import tool_settings, web_url
 from ii_desktop.cli.visit_cmd import terminal_json
 from ii_desktop.core.errors import UsageError
-from ii_desktop.core.settings import SEARCH_PROVIDERS, app_paths
+from ii_desktop.core.settings import SEARCH_PROVIDERS, AppPaths, ToolSettings, app_paths
 from ii_desktop.core.text import printable
 from ii_desktop.tools.secrets import KEYED_PROVIDERS
+
+if TYPE_CHECKING:
+    from ii_desktop.tools.search.local import SavedPageIndex
 
 KEYED = tuple(KEYED_PROVIDERS)  # the providers whose API key the keychain keeps
 
@@ -42,6 +47,7 @@ def register(commands: Any) -> None:
     search.add_argument(
         "--searxng-url",
         metavar="URL",
+        type=web_url,
         help="your SearXNG instance; it goes first in the chain unless --provider is given",
     )
     search.add_argument("--json", action="store_true", help="print one JSON object")
@@ -95,9 +101,10 @@ def _search(args: argparse.Namespace) -> int:
     from ii_desktop.tools.base import ToolContext
     from ii_desktop.tools.search import WebSearchTool, make_search_client
 
-    settings = tool_settings(args, app_paths(args.data_dir))
-    with make_search_client(settings) as client:
-        tool = WebSearchTool(client)
+    paths = app_paths(args.data_dir)
+    settings = tool_settings(args, paths)
+    with _saved_pages(paths, settings) as local, make_search_client(settings) as client:
+        tool = WebSearchTool(client, local=local)
         output = tool.run({"query": args.query}, ToolContext(http=client, settings=settings))
     data = output.data
     if args.json:
@@ -125,6 +132,33 @@ def _search(args: argparse.Namespace) -> int:
         if notes:
             print(f"[answered by {data['provider']} after:]", *notes, sep="\n", file=sys.stderr)
         return 0
-    error = printable(scrub_text(output.error or ""))
-    print(f"ii-desktop: {error}", *notes, sep="\n", file=sys.stderr)
+    from ii_desktop.tools.search.tool import search_failure_message
+
+    # what each provider's trouble was and what to do, in one line
+    message = search_failure_message(data.get("attempts", []))
+    print(f"ii-desktop: {printable(scrub_text(message))}", file=sys.stderr)
     return 1
+
+
+class _NoSavedPages:
+    """The notebooks' index where no notebook exists yet: nothing matches."""
+
+    def search(self, query: str, limit: int = 10) -> list[dict[str, str]]:
+        return []
+
+
+@contextlib.contextmanager
+def _saved_pages(paths: AppPaths, settings: ToolSettings) -> Iterator[SavedPageIndex | None]:
+    """The pages the notebooks saved, for the ``local`` provider (as ``ask`` has them);
+    no database is created by a search."""
+    if "local" not in settings.search_providers:
+        yield None
+        return
+    from ii_desktop.notebooks import LocalPageSearch, NotebookStore
+    from ii_desktop.notebooks.schema import DB_NAME
+
+    if not (paths.data_dir / DB_NAME).exists():
+        yield _NoSavedPages()
+        return
+    with NotebookStore.open(paths) as store:
+        yield LocalPageSearch(store)

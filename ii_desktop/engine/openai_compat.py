@@ -156,6 +156,11 @@ def _error_body(response: httpx.Response) -> str:
     return bytes(body[:ERROR_BODY_LIMIT]).decode("utf-8", "replace")
 
 
+def _looks_like_html(response: httpx.Response, body: str) -> bool:
+    kind = response.headers.get("content-type", "").lower()
+    return "html" in kind or body.lstrip()[:1] == "<"
+
+
 def _error_message(response: httpx.Response, base_url: str, model: str) -> str:
     body = _error_body(response)
     detail = body.strip()
@@ -170,11 +175,19 @@ def _error_message(response: httpx.Response, base_url: str, model: str) -> str:
             detail = str(data["detail"])
     except ValueError:
         pass
+    if _looks_like_html(response, detail):  # a web page is no message: never shown raw
+        detail = ""
+    detail = " ".join(detail.split())[:300]
     status = response.status_code
     if status in (401, 403):
         return (
             f"The model server at {base_url} refused the request ({status}): check the "
             f"API key. {detail}".strip()
+        )
+    if status in (404, 405) and not base_url.rstrip("/").endswith("/v1"):
+        return (
+            f"The model server at {base_url} answered {status}: OpenAI-compatible servers "
+            f"answer under /v1; try --base-url {base_url.rstrip('/')}/v1."
         )
     if status == 404:
         return (

@@ -27,6 +27,7 @@ must keep its own work under ``if __name__ == "__main__":``; each worker imports
 from __future__ import annotations
 
 import atexit
+import logging
 import multiprocessing
 import os
 import signal
@@ -45,6 +46,7 @@ from ii_desktop.tools.reader_pdf import PdfInfo, page_listener, pdf_text
 if TYPE_CHECKING:  # visit imports this module to read its pages
     from ii_desktop.tools.visit import PageText
 
+log = logging.getLogger(__name__)
 READ_DEADLINE_S = 20.0  # for reading, after the download's own 45 s
 READ_MEMORY_BYTES = 512 * 1024 * 1024  # above what an idle worker holds
 # Read in this process: HTML up to this size and this many tags (at most about 0.3 s,
@@ -132,7 +134,8 @@ def _read_inline(page: FetchedPage, memory_bytes: int) -> PageText:
     except MemoryError:
         raise FetchError("too_large", _memory_message(memory_bytes)) from None
     except Exception as exc:  # a reader's bug must not end the visit with a traceback
-        raise FetchError("unsupported_type", _failed_message(type(exc).__name__)) from None
+        log.info("a reader failed on %s: %s", page.final_url, type(exc).__name__)
+        raise FetchError("unsupported_type", _failed_message("its reader failed")) from None
 
 
 def _failed_message(why: str) -> str:
@@ -353,7 +356,8 @@ class _Job:
                 _memory_message(self.memory_bytes),
                 f"the rest needed more than {_mib(self.memory_bytes)} of memory",
             )
-        raise FetchError("unsupported_type", _failed_message(str(message[1])))
+        log.info("a reader failed: %s", message[1])  # the class name, for the log only
+        raise FetchError("unsupported_type", _failed_message("its reader failed"))
 
     def _ended(self) -> PageText:
         """The worker ended without an answer: out of memory, or a crash in a parser."""

@@ -20,11 +20,14 @@ can redact it from whatever a server echoes back.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import unicodedata
 
 from ii_desktop.core.errors import ConfigError, UsageError
+
+log = logging.getLogger(__name__)
 
 SERVICE = "ii-desktop"
 KEYED_PROVIDERS: dict[str, str] = {
@@ -130,7 +133,7 @@ def get_api_key(provider: str) -> str:
         return from_env
     how = (
         f"store one with `ii-desktop search --set-key {provider}` "
-        f"or set {env_var(provider)} in the environment"
+        f"or set {env_var(provider)} in the environment (in the window: Settings)"
     )
     if not keychain_available():
         raise MissingApiKey(f"{label} needs an API key. {_no_keychain_text(provider)}")
@@ -139,9 +142,9 @@ def get_api_key(provider: str) -> str:
     except keyring.errors.NoKeyringError:
         raise MissingApiKey(f"{label} needs an API key. {_no_keychain_text(provider)}") from None
     except keyring.errors.KeyringError as exc:
+        log.info("reading a key failed: %s", type(exc).__name__)
         raise KeychainError(
-            f"Could not read the {label} API key from the system keychain "
-            f"({type(exc).__name__}); {how}."
+            f"Could not read the {label} API key from the system keychain; {how}."
         ) from None
     if not stored or not stored.strip():
         raise MissingApiKey(f"{label} needs an API key: {how}.")
@@ -181,8 +184,10 @@ def set_api_key(provider: str, key: str) -> None:
     except keyring.errors.NoKeyringError:
         raise NoKeychain(_no_keychain_text(provider)) from None
     except keyring.errors.KeyringError as exc:
+        log.info("storing a key failed: %s", type(exc).__name__)
         raise KeychainError(
-            f"The system keychain refused to store the {label} API key ({type(exc).__name__})."
+            f"The system keychain refused to store the {label} API key; unlock the keychain "
+            f"and try again, or set {env_var(provider)} in the environment."
         ) from None
     if not kept:
         raise KeychainError(f"The system keychain did not keep the {label} API key.")
@@ -206,7 +211,9 @@ def delete_api_key(provider: str) -> bool:
     except keyring.errors.PasswordDeleteError:
         return False
     except keyring.errors.KeyringError as exc:
+        log.info("deleting a key failed: %s", type(exc).__name__)
         raise KeychainError(
-            f"The system keychain refused to delete the {label} API key ({type(exc).__name__})."
+            f"The system keychain refused to delete the {label} API key; unlock the keychain "
+            "and try again."
         ) from None
     return True

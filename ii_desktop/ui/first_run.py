@@ -131,6 +131,17 @@ class FirstRunPage(QWidget):
         intro_row.addStretch(1)
         intro_row.addWidget(self.intro, stretch=100)
         intro_row.addStretch(1)
+        # what in settings.json was not used (the file itself is never changed for it)
+        self.settings_note = _label("", "warn")
+        self.settings_note.setAccessibleName("Problems in the settings file")
+        self.settings_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.settings_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.settings_note.setMaximumWidth(680)
+        self.settings_note.hide()
+        note_row = QHBoxLayout()
+        note_row.addStretch(1)
+        note_row.addWidget(self.settings_note, stretch=100)
+        note_row.addStretch(1)
 
         self.cards = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.cards.setSpacing(16)
@@ -149,6 +160,7 @@ class FirstRunPage(QWidget):
         body.addStretch(2)
         body.addWidget(self.title, alignment=Qt.AlignmentFlag.AlignHCenter)
         body.addLayout(intro_row)
+        body.addLayout(note_row)
         body.addSpacing(22)
         body.addLayout(self.cards)
         body.addStretch(3)
@@ -368,6 +380,10 @@ QPlainTextEdit#command {{
         if self.cards.direction() != direction:
             self.cards.setDirection(direction)
         super().resizeEvent(event)
+
+    def show_settings_problems(self, problems: list[str]) -> None:
+        """Say above the cards what in the settings file could not be used."""
+        self._say(self.settings_note, "\n".join(problems), "warn")
 
     # --- a model folder ------------------------------------------------------------
 

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 from ii_desktop.agent.events import Answer, Reasoning, Stats
 from ii_desktop.core.errors import AppError
 from ii_desktop.core.events import Event
-from ii_desktop.core.settings import APP_NAME, AppPaths, load_settings
+from ii_desktop.core.settings import APP_NAME, AppPaths, load_settings_report
 from ii_desktop.ui import theme, widgets
 from ii_desktop.ui.background import run_in_background
 from ii_desktop.ui.composer import Composer
@@ -104,7 +104,7 @@ class MainWindow(WindowMenus, EngineStartup, DropHandling, QMainWindow):
         sys.setswitchinterval(min(sys.getswitchinterval(), GUI_SWITCH_INTERVAL_S))
         self._paths = paths
         self._engine_factory = engine_factory or build_engine
-        self.settings = load_settings(paths)
+        self.settings, settings_problems = load_settings_report(paths)
         self.session: ResearchSession | None = None
         self.active: ActiveRun | None = None
         self.live_view: RunView | None = None
@@ -132,6 +132,9 @@ class MainWindow(WindowMenus, EngineStartup, DropHandling, QMainWindow):
         hints = QGuiApplication.styleHints()
         hints.colorSchemeChanged.connect(lambda *_: self.apply_theme())
         self._restore_state()
+        if settings_problems:  # the file is kept as it is; say what in it was not used
+            self.show_problem("<br>".join(html.escape(p) for p in settings_problems), rich=True)
+            self.first_run.show_settings_problems(settings_problems)
         # a child timer: it dies with the window, so it never fires into a closed one
         self._store_timer = QTimer(self)
         self._store_timer.setSingleShot(True)

@@ -221,3 +221,24 @@ def test_distinct_titles_count_only_their_own_numbers():
         store.create("100X sure_a (2)")  # LIKE wildcards in the title match nothing else
         assert store.create("100% SURE_a", distinct=True).title == "100% SURE_a (2)"
         assert store.create("100% sure_a", distinct=True).title == "100% sure_a (3)"
+
+
+def test_a_damaged_settings_file_is_said_once_and_the_command_still_runs(replay):
+    paths = app_paths()
+    paths.ensure()
+    paths.settings_file.write_text('{"engine": {"kv_bits": 16, "prefill_chunk": 64},}')
+    done = ask(replay)
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if "settings.json" in line]
+    assert len(warnings) == 1 and warnings[0].startswith(
+        "ii-desktop: warning: settings.json line 1"
+    )
+    assert str(paths.settings_file) in warnings[0]
+    assert paths.settings_file.read_text().endswith("},}"), "the file is left for the user"
+
+
+def test_a_server_address_without_a_scheme_is_refused_with_the_fix():
+    done = cli("search", "q", "--searxng-url", "127.0.0.1:8765")
+    assert done.returncode == 2
+    assert "did you mean http://127.0.0.1:8765?" in done.stderr
+    assert "UnsupportedProtocol" not in done.stderr and "Traceback" not in done.stderr

@@ -17,6 +17,7 @@ from ii_desktop.core.settings import (
     Settings,
     app_paths,
     load_settings,
+    load_settings_report,
     resolve_data_dir,
     save_settings,
 )
@@ -121,42 +122,65 @@ def test_save_overwrites(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "content",
+    ("content", "said"),
     [
-        b"{not json",
-        b"",
-        b"[1, 2, 3]",
-        b'"just a string"',
-        b'{"engine": []}',
-        b'{"engine": {"kv_bits": 3}}',
-        b'{"engine": {"context_length": 100}}',
-        b'{"engine": {"prefill_chunk": "many"}}',
-        b"\xff\xfe\x00garbage",
+        (b"{not json", "settings.json line 1, column 2: a key in double quotes was expected"),
+        (b"[1, 2, 3]", "settings.json must hold one JSON object"),
+        (b'"just a string"', "settings.json must hold one JSON object"),
+        (b"\xff\xfe\x00garbage", "settings.json is not UTF-8 text"),
     ],
-    ids=[
-        "bad-json",
-        "empty",
-        "list",
-        "string",
-        "engine-not-object",
-        "kv-bits-3",
-        "context-100",
-        "wrong-type",
-        "not-utf8",
-    ],
+    ids=["bad-json", "list", "string", "not-utf8"],
 )
-def test_damaged_file_is_moved_aside_and_defaults_used(tmp_path, content):
+def test_an_unreadable_file_is_kept_as_it_is_and_said(tmp_path, content, said):
     paths = app_paths(tmp_path)
     paths.ensure()
     paths.settings_file.write_bytes(content)
-    assert load_settings(paths) == Settings()
-    aside = tmp_path / "settings.damaged.json"
-    assert aside.is_file()
-    assert aside.read_bytes() == content, "the damaged file is kept as it was"
-    assert not paths.settings_file.exists()
-    # Saving afterwards works and loads back cleanly.
-    save_settings(paths, Settings(engine=EngineSettings(kv_bits=4)))
-    assert load_settings(paths).engine.kv_bits == 4
+    settings, problems = load_settings_report(paths)
+    assert settings == Settings()
+    assert len(problems) == 1 and problems[0].startswith(said)
+    assert str(paths.settings_file) in problems[0], "the message says which file to fix"
+    assert paths.settings_file.read_bytes() == content, "the file is neither moved nor changed"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["settings.json"]
+    # the app's next save keeps a copy first, and never over an earlier copy
+    assert save_settings(paths, Settings(engine=EngineSettings(kv_bits=4))) == (
+        tmp_path / "settings.damaged.json"
+    )
+    assert (tmp_path / "settings.damaged.json").read_bytes() == content
+    assert load_settings_report(paths) == (Settings(engine=EngineSettings(kv_bits=4)), [])
+    paths.settings_file.write_bytes(content)
+    assert save_settings(paths, Settings()) == tmp_path / "settings.damaged-2.json"
+    assert (tmp_path / "settings.damaged.json").read_bytes() == content
+
+
+@pytest.mark.parametrize(
+    ("content", "kept"),
+    [
+        (b'{"engine": []}', {"kv_bits": None}),
+        (b'{"engine": {"kv_bits": 3, "prefill_chunk": 64}}', {"prefill_chunk": 64}),
+        (b'{"engine": {"context_length": 100, "kv_bits": 8}}', {"kv_bits": 8}),
+        (b'{"engine": {"prefill_chunk": "many", "kv_bits": 4}}', {"kv_bits": 4}),
+    ],
+    ids=["engine-not-object", "kv-bits-3", "context-100", "wrong-type"],
+)
+def test_a_bad_value_falls_back_alone_and_the_file_stays(tmp_path, content, kept):
+    paths = app_paths(tmp_path)
+    paths.ensure()
+    paths.settings_file.write_bytes(content)
+    settings, problems = load_settings_report(paths)
+    assert settings.engine == EngineSettings(**kept)
+    assert len(problems) == 1 and problems[0].startswith("settings.json line 1: engine")
+    assert paths.settings_file.read_bytes() == content
+    assert load_settings(paths) == settings
+    assert save_settings(paths, settings) is None, "a readable file needs no copy"
+    assert not (tmp_path / "settings.damaged.json").exists()
+
+
+def test_an_empty_file_is_the_defaults_and_may_be_saved_over(tmp_path):
+    paths = app_paths(tmp_path)
+    paths.ensure()
+    paths.settings_file.write_bytes(b"  \n")
+    assert load_settings_report(paths) == (Settings(), [])
+    assert save_settings(paths, Settings()) is None
 
 
 def test_unknown_keys_are_ignored(tmp_path):
@@ -171,8 +195,13 @@ def test_unknown_keys_are_ignored(tmp_path):
             }
         )
     )
-    settings = load_settings(paths)
+    settings, problems = load_settings_report(paths)
     assert settings.engine == EngineSettings(kv_bits=8, context_length=32768)
+    assert problems == [
+        'settings.json line 1: unknown key "engine.from_the_future"; it is ignored.',
+        'settings.json line 1: unknown key "ui.theme"; it is ignored.',
+        'settings.json line 1: unknown key "version"; it is ignored.',
+    ]
     assert paths.settings_file.is_file(), "a file with extra keys is not damaged"
     assert not (tmp_path / "settings.damaged.json").exists()
 
@@ -236,3 +265,51 @@ def test_from_dict_wraps_bad_values_in_config_error():
         Settings.from_dict({"engine": {"kv_bits": 3}})
     with pytest.raises(ConfigError, match="'engine' must be an object"):
         Settings.from_dict({"engine": "fast"})
+
+
+def test_a_trailing_comma_is_said_with_its_line_and_nothing_is_lost(tmp_path):
+    paths = app_paths(tmp_path)
+    paths.ensure()
+    text = '{\n  "engine": {\n    "model_path": "/models/m",\n    "kv_bits": 8,\n  }\n}\n'
+    paths.settings_file.write_text(text)
+    settings, problems = load_settings_report(paths)
+    assert settings == Settings()
+    assert problems[0].startswith("settings.json line 5, column 3: a key in double quotes")
+    assert 'no comma before "}"' in problems[0]
+    assert paths.settings_file.read_text() == text
+
+
+def test_one_bad_value_is_named_with_what_is_allowed_and_the_rest_kept(tmp_path):
+    paths = app_paths(tmp_path)
+    paths.ensure()
+    paths.settings_file.write_text(
+        '{\n  "engine": {\n    "model_path": "/models/m",\n    "kv_bits": 16\n  }\n}\n'
+    )
+    settings, problems = load_settings_report(paths)
+    assert settings.engine.model_path == "/models/m", "the other values are kept"
+    assert settings.engine.kv_bits == EngineSettings().kv_bits
+    assert problems == [
+        "settings.json line 4: engine.kv_bits is 16, but it must be null (full precision), "
+        "8 or 4; the default (null) is used."
+    ]
+
+
+def test_a_key_in_the_wrong_section_names_the_right_one(tmp_path):
+    paths = app_paths(tmp_path)
+    paths.ensure()
+    paths.settings_file.write_text('{\n  "model_path": "/models/m",\n  "engine": {"kv_bit": 4}\n}')
+    _, problems = load_settings_report(paths)
+    assert problems == [
+        'settings.json line 2: unknown key "model_path"; did you mean "engine.model_path"?',
+        'settings.json line 3: unknown key "engine.kv_bit"; did you mean "engine.kv_bits"?',
+    ]
+
+
+def test_saving_keeps_keys_this_version_does_not_read(tmp_path):
+    paths = app_paths(tmp_path)
+    paths.ensure()
+    paths.settings_file.write_text(json.dumps({"engine": {"later": 1}, "plugins": ["x"]}))
+    save_settings(paths, Settings(engine=EngineSettings(kv_bits=4)))
+    data = json.loads(paths.settings_file.read_text())
+    assert data["engine"]["later"] == 1 and data["engine"]["kv_bits"] == 4
+    assert data["plugins"] == ["x"]

@@ -20,6 +20,7 @@ from ii_desktop.core.settings import (
     UiSettings,
     app_paths,
     load_settings,
+    load_settings_report,
     save_settings,
 )
 
@@ -103,9 +104,16 @@ def test_from_dict_refuses_bad_sampling(section):
         Settings.from_dict({"sampling": section})
 
 
-def test_damaged_sampling_section_falls_back_to_defaults(tmp_path):
+def test_a_bad_sampling_value_falls_back_alone(tmp_path):
     paths = app_paths(tmp_path)
     paths.ensure()
-    paths.settings_file.write_text(json.dumps({"sampling": {"top_p": 7}}))
-    assert load_settings(paths) == Settings()
-    assert (tmp_path / "settings.damaged.json").is_file()
+    written = json.dumps({"sampling": {"top_p": 7, "top_k": 5}}, indent=2)
+    paths.settings_file.write_text(written)
+    settings, problems = load_settings_report(paths)
+    assert settings == Settings(sampling=SamplingSettings(top_k=5))
+    assert problems == [
+        "settings.json line 3: sampling.top_p is 7, but top-p must be more than 0 and at "
+        "most 1; the default (0.95) is used."
+    ]
+    assert paths.settings_file.read_text() == written
+    assert not (tmp_path / "settings.damaged.json").exists()

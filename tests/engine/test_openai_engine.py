@@ -425,3 +425,22 @@ def test_token_estimate_counts_non_latin_text_heavily():
     cjk = GenerationRequest("c", [{"role": "user", "content": "東" * 3500}])
     assert 1000 <= estimate_tokens(latin) <= 1100
     assert estimate_tokens(cjk) >= 3500
+
+
+def test_a_base_url_without_v1_gets_the_fix_and_never_an_html_page(server):
+    server.replies.append(
+        Reply(status=404, body="<!DOCTYPE html><html><body><h1>Not Found</h1></body></html>")
+    )
+    root = server.base_url.removesuffix("/v1")
+    engine = OpenAIEngine(root, "m")
+    _engines.append(engine)
+    _, events = generate(engine)
+    error = events[-1].error
+    assert f"try --base-url {root}/v1" in error
+    assert "<" not in error and "DOCTYPE" not in error
+
+
+def test_an_html_error_page_is_not_shown_raw(server):
+    server.replies.append(Reply(status=502, body="<html><body>Bad gateway</body></html>"))
+    _, events = generate(engine_for(server))
+    assert events[-1].error.endswith("answered 502: Bad Gateway")

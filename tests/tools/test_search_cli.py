@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import socket
 
 from keyring.backends import fail
 
@@ -191,3 +192,22 @@ def test_without_a_keychain_the_cli_says_so(capsys, monkeypatch, fakes):
     assert code == 1
     assert "serper: Serper needs an API key. No system keychain is available" in err
     assert fakes["serper"].hits == 0
+
+
+def test_an_unreachable_provider_says_the_network_is_the_problem(capsys):
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    code, out, err = run(capsys, "search", "q", "--provider", "searxng", "--searxng-url", url)
+    assert code == 1 and out == ""
+    assert len(err.strip().splitlines()) == 1, "one line"
+    assert f"SearXNG cannot be reached at 127.0.0.1:{port}: nothing answers" in err
+    assert "The network is the problem" in err
+    assert "Try a different query" not in err and "ConnectError" not in err
+
+
+def test_a_missing_key_says_the_key_is_the_problem(capsys, keychain):
+    code, _, err = run(capsys, "search", "q", "--provider", "serper")
+    assert code == 1
+    assert "Serper needs an API key" in err and "The API key is the problem" in err

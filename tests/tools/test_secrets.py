@@ -98,7 +98,8 @@ def test_keychain_errors_are_reported_without_their_details():
             secrets.get_api_key("serper")
         with pytest.raises(secrets.KeychainError) as storing:
             secrets.set_api_key("serper", SECRET)
-    assert "KeyringLocked" in reading.value.message
+    assert "system keychain" in reading.value.message
+    assert "KeyringLocked" not in reading.value.message  # no class names in front of users
     assert "refused to store" in storing.value.message
     assert SECRET not in reading.value.message + storing.value.message
 

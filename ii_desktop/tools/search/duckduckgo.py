@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from ii_desktop.core.urls import connect_problem
 from ii_desktop.tools.search.provider import (
     BadResponse,
     NetworkError,
@@ -76,8 +77,9 @@ class DuckDuckGoProvider:
             raise RateLimited(f"{self.label} is rate-limiting requests") from None
         except TimeoutException:
             raise SearchTimeout(f"{self.label} did not answer within {timeout:g} s") from None
-        except DDGSException:
-            raise NetworkError(f"could not reach {self.label}") from None
+        except DDGSException as exc:
+            reason = connect_problem(str(exc))
+            raise NetworkError(f"{self.label} cannot be reached: {reason}") from None
         status = response.status_code
         if status in RATE_LIMIT_STATUSES:
             raise RateLimited(f"{self.label} is rate-limiting requests (HTTP {status})")

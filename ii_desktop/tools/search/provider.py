@@ -37,6 +37,7 @@ from typing import Any, Protocol
 import httpx
 
 from ii_desktop.core.text import valid_unicode
+from ii_desktop.core.urls import connect_problem
 
 # Bodies past this size are not a search answer (a misconfigured URL pointing at a file).
 MAX_RESPONSE_BYTES = 4 * 1024 * 1024
@@ -303,12 +304,29 @@ def request_json(
             hops += 1
     except httpx.TimeoutException:
         raise SearchTimeout(f"{label} did not answer within {timeout:g} s") from None
+    except httpx.UnsupportedProtocol:
+        raise NetworkError(
+            f"the {label} address is not a web address (it needs http:// or https://)"
+        ) from None
     except httpx.TransportError as exc:
-        raise NetworkError(f"could not reach {label} ({type(exc).__name__})") from None
+        where = _host(current)
+        at = f" at {where}" if where else ""
+        raise NetworkError(f"{label} cannot be reached{at}: {connect_problem(str(exc))}") from None
+    except httpx.InvalidURL:
+        raise NetworkError(f"the {label} address is not a valid web address") from None
     try:
         return json.loads(body)
     except (ValueError, RecursionError):  # RecursionError: nesting deeper than any answer
         raise BadResponse(f"{label} sent an answer that is not valid JSON") from None
+
+
+def _host(url: str | httpx.URL) -> str:
+    """``host:port`` of a URL, never its user name, password or query (keys live there)."""
+    try:
+        parsed = httpx.URL(str(url))
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return ""
+    return f"{parsed.host}:{parsed.port}" if parsed.port else parsed.host
 
 
 def join_url(base: str, path: str) -> str:

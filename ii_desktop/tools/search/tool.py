@@ -76,6 +76,43 @@ def _failure_text(result: ChainResult) -> str:
     return f"Search failed ({reasons}). Try a different query."
 
 
+_NETWORK_OUTCOMES = {"network_error", "timeout"}
+_KEY_OUTCOMES = {"no_key", "rejected"}
+
+
+def search_failure_message(attempts: list[dict[str, Any]]) -> str:
+    """A failed search in one line for the person who asked: what each provider's
+    trouble was and whether the network or a key is the thing to fix (the model gets
+    ``_failure_text``, the words it was trained on)."""
+    last: dict[str, dict[str, Any]] = {}
+    for attempt in attempts:
+        last[attempt["provider"]] = attempt
+    if not last:
+        return "Search failed: no search provider is set up; choose one with --provider."
+    outcomes = {a["outcome"] for a in last.values()}
+    if outcomes == {"empty"}:
+        return "Search found nothing for this query; try other words."
+    said = {
+        name: str(a.get("error") or _OUTCOME_WORDS.get(a["outcome"], a["outcome"]))
+        for name, a in last.items()
+    }
+    parts = "; ".join(f"{name}: {why.rstrip('.')}" for name, why in said.items())
+    if outcomes <= _NETWORK_OUTCOMES:
+        advice = (
+            " The network is the problem: check the connection, or use a SearXNG of your "
+            "own with --searxng-url."
+        )
+    elif outcomes <= _KEY_OUTCOMES:
+        advice = " The API key is the problem, not the query."
+    elif outcomes <= _KEY_OUTCOMES | _NETWORK_OUTCOMES:
+        advice = " Check the network connection and the API keys."
+    elif "rate_limited" in outcomes or "cooldown" in outcomes:
+        advice = " Wait a minute and try again, or add another provider with --provider."
+    else:
+        advice = ""
+    return f"Search failed ({parts}).{advice}"
+
+
 class WebSearchTool:
     """``web_search``: up to 10 results in the trained text, the rest in ``data``.
 
