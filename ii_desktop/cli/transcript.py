@@ -14,7 +14,7 @@ from ii_desktop.agent.events import (
     ToolResult,
 )
 from ii_desktop.core.events import Event
-from ii_desktop.core.text import printable
+from ii_desktop.core.text import plural, printable
 from ii_desktop.notebooks.privacy import scrub_text
 
 DIM, BOLD, RESET = "\033[2m", "\033[1m", "\033[0m"
@@ -37,6 +37,7 @@ class Transcript:
         self.kind = ""
         self.at_line_start = True
         self.streamed_answer = ""
+        self.drafts = 0  # answers the run went on from (after a notice or a tool call)
 
     def _style(self, text: str, style: str) -> str:
         return f"{style}{text}{RESET}" if self.color else text
@@ -54,10 +55,13 @@ class Transcript:
         if kind != self.kind:
             if not self.at_line_start:
                 self._write("\n")
+            if self.kind == "answer" and kind in ("notice", "tool", "reasoning"):
+                self.drafts += 1
+                self._write("(a draft: the run goes on)\n", DIM)
             if self.kind and kind in ("reasoning", "answer"):
                 self._write("\n")
             if kind == "answer":
-                self._write("Answer\n", BOLD)
+                self._write("Revised answer\n" if self.drafts else "Answer\n", BOLD)
                 self.streamed_answer = ""
             self.kind = kind
 
@@ -91,7 +95,7 @@ class Transcript:
             return f"→ {event.name} {target} … failed: {scrub_text(event.error or '')}"
         outcome = "reused earlier result" if event.reused else "ok"
         if event.name == "web_search":
-            outcome += f", {len(event.data.get('results', []))} results"
+            outcome += f", {plural(len(event.data.get('results', [])), 'result')}"
             if event.data.get("provider"):
                 outcome += f" from {event.data['provider']}"
         return f"→ {event.name} {target} … {outcome}"
@@ -105,7 +109,7 @@ class Transcript:
             self._write("\nRun cancelled.\n")
         if event.answer and event.answer.strip() != self.streamed_answer.strip():
             self._write("\n")
-            self._write("Answer\n", BOLD)
+            self._write("Final answer\n" if self.drafts else "Answer\n", BOLD)
             self._write(event.answer + "\n")
         if event.boxed is not None:
             self._write(f"\nShort answer: {event.boxed}\n")

@@ -27,3 +27,8 @@ def printable(text: str) -> str:
     (newlines and tabs kept), and valid Unicode."""
     text = _ESCAPE_SEQUENCE.sub("", text)
     return valid_unicode(_CONTROL.sub("", text))
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``count`` with its noun: "1 result", "2 results" (``many`` for irregular plurals)."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"

@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from ii_desktop.core.settings import AppPaths
+from ii_desktop.core.text import plural
 from ii_desktop.notebooks import NotebookStore, NotebookSummary, SearchHit
 from ii_desktop.ui.background import run_in_background
 from ii_desktop.ui.sidebar_actions import NotebookActions
@@ -66,7 +67,6 @@ from ii_desktop.ui.sidebar_words import (
     notebook_detail,
     parse_tags,
     plain_snippet,
-    plural,
     relative_time,
     two_lines,
 )

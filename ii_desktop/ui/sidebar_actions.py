@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMenu, QMessageBox
 
+from ii_desktop.core.text import plural
 from ii_desktop.notebooks import NotebookNotFound, NotebookStore, import_file
 from ii_desktop.ui import widgets
 from ii_desktop.ui.background import run_in_background
@@ -27,7 +28,7 @@ from ii_desktop.ui.sidebar_store import (
     export_file_name,
     export_notebook,
 )
-from ii_desktop.ui.sidebar_words import describe_error, parse_tags, plural
+from ii_desktop.ui.sidebar_words import describe_error, parse_tags
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QTimer, Signal

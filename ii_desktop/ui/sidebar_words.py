@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from ii_desktop.core.errors import AppError
+from ii_desktop.core.text import plural
 from ii_desktop.notebooks import NotebookNotFound
 
 log = logging.getLogger(__name__)
@@ -21,10 +22,6 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)?")
 _BARE_URL = re.compile(r"https?://(?:www\.)?([^/\s)]+)[^\s)]*")
 _MD_MARKS = re.compile(r"\*\*|__|`+|(?:^|(?<=\s))#{1,6}\s|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)")
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def relative_time(timestamp: float, now: float | None = None) -> str:

@@ -194,3 +194,20 @@ def test_notebook_list_show_and_search_print_no_escape_codes(capsys):
         assert_printable(out)
         assert "pwned" in out  # the data is kept, as JSON escapes
         json.loads(out)
+
+
+def test_an_answer_the_run_went_on_from_is_marked_a_draft_and_the_last_is_final():
+    out = io.StringIO()
+    show = Transcript(out, color=False)
+    show(Answer("r", "Paris, I think."))
+    show(Notice("r", "challenge", "That answer used no source; search before answering."))
+    show(ToolCall("r", "c1", "web_search", {"query": "capital of France"}))
+    show(ToolResult("r", "c1", "web_search", True, "", data={"results": [{"url": "u"}]}))
+    show(Answer("r", "Paris [1]."))
+    show(RunFinished("r", "stop", "Paris [1]."))
+    text = out.getvalue()
+    assert "→ web_search capital of France … ok, 1 result\n" in text
+    first, rest = text.split("(a draft: the run goes on)")
+    assert first.startswith("Answer\nParis, I think.")
+    assert "Revised answer\nParis [1]." in rest
+    assert rest.count("Answer") == 0 and "draft" not in rest

@@ -81,3 +81,21 @@ def test_local_provider_ranks_titles_and_limits(store):
     assert len(search.search("Louvre Eiffel", limit=1)) == 1
     assert search.search("zeppelin") == []
     assert search.search("?!") == []
+
+
+def test_the_search_command_answers_from_the_notebooks_with_provider_local(store, capsys):
+    from ii_desktop.cli.main import main
+
+    assert main(["search", "eiffel tower height", "--provider", "local"]) == 0
+    out = capsys.readouterr().out
+    assert f"URL: {WIKI}" in out and "330 metres" in out
+
+
+def test_the_search_command_with_no_notebooks_yet_finds_nothing_and_creates_none(tmp_path, capsys):
+    from ii_desktop.cli.main import main
+
+    empty = tmp_path / "fresh"
+    code = main(["--data-dir", str(empty), "search", "anything", "--provider", "local"])
+    assert code == 1
+    assert "nothing for this query" in capsys.readouterr().err
+    assert not (empty / "notebooks.db").exists() and not any(empty.glob("*.db"))
