@@ -467,3 +467,17 @@ def test_a_url_the_model_was_not_shown_is_opened_only_if_the_user_says_so(
         assert visit.error_kind == "unseen_url" and "The user declined" in visit.text
     hosts = load_settings(app_paths()).tools.trusted_hosts
     assert hosts == (("127.0.0.1",) if answer == "host" else ())
+
+
+def test_a_mistake_in_settings_json_is_said_in_the_window_and_the_rest_is_used(qtbot):
+    paths = app_paths().ensure()
+    text = '{\n  "engine": {\n    "model_path": "replay",\n    "kv_bits": 16\n  }\n}\n'
+    paths.settings_file.write_text(text)
+    window = MainWindow(paths, engine_factory=lambda s, p: (ReplayEngine(["Hi."]), None))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.session is not None, timeout=10000)  # the model path kept
+    assert window.banner.isVisible()
+    assert "settings.json line 4: engine.kv_bits is 16" in window.banner.text()
+    assert "8 or 4" in window.banner.text()
+    assert paths.settings_file.read_text() == text, "the window leaves the file as it is"
