@@ -47,17 +47,11 @@ def add_tool_options(parser: argparse.ArgumentParser) -> None:
     add_page_guard_options(group, research=True)
 
 
-def register(commands: Any) -> None:
-    ask = commands.add_parser(
-        "ask",
-        help="research a question: search, read pages, answer with sources",
-        description="Research a question with the model and its web tools, streaming its "
-        "reasoning, tool activity, answer and numbered sources.",
-    )
-    ask.add_argument("question")
-    ask.add_argument("--engine", choices=["mlx", "openai", "replay"], default="mlx")
-    add_engine_options(ask)
-    remote = ask.add_argument_group("OpenAI-compatible server (--engine openai)")
+def add_run_engine_options(parser: argparse.ArgumentParser) -> None:
+    """``--engine`` and its options: the local model, a server, or a replay file."""
+    parser.add_argument("--engine", choices=["mlx", "openai", "replay"], default="mlx")
+    add_engine_options(parser)
+    remote = parser.add_argument_group("OpenAI-compatible server (--engine openai)")
     remote.add_argument(
         "--base-url",
         metavar="URL",
@@ -65,7 +59,7 @@ def register(commands: Any) -> None:
         help="server URL ending in /v1 (vLLM, SGLang, LM Studio, Ollama)",
     )
     remote.add_argument("--model-name", metavar="NAME", help="model name the server serves")
-    replay = ask.add_argument_group("replay (--engine replay)")
+    replay = parser.add_argument_group("replay (--engine replay)")
     replay.add_argument("--replay", metavar="FILE", help='{"turns": [raw model turns]}')
     replay.add_argument(
         "--replay-delay",
@@ -74,6 +68,17 @@ def register(commands: Any) -> None:
         metavar="S",
         help="seconds between streamed chunks",
     )
+
+
+def register(commands: Any) -> None:
+    ask = commands.add_parser(
+        "ask",
+        help="research a question: search, read pages, answer with sources",
+        description="Research a question with the model and its web tools, streaming its "
+        "reasoning, tool activity, answer and numbered sources.",
+    )
+    ask.add_argument("question")
+    add_run_engine_options(ask)
     mode = ask.add_mutually_exclusive_group()
     mode.add_argument("--short", action="store_true", help="short answer in \\boxed{}")
     mode.add_argument("--report", action="store_true", help="a structured long-form report")

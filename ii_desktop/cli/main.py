@@ -106,6 +106,7 @@ def build_parser(commands_too: bool = True) -> argparse.ArgumentParser:
         from ii_desktop.cli import (
             ask_cmd,
             bench_cmd,
+            check_cmd,
             dev_cmd,
             model_cmd,
             notebook_cmd,
@@ -115,6 +116,7 @@ def build_parser(commands_too: bool = True) -> argparse.ArgumentParser:
 
         for module in (
             ask_cmd,
+            check_cmd,
             notebook_cmd,
             model_cmd,
             search_cmd,

@@ -31,13 +31,18 @@ class RunRequest:
     (its conversation and KV cache); else ``notebook_title`` picks or makes one by title;
     else a new notebook is titled from the question (numbered when the title is taken).
     ``discard_if_empty``: a new notebook whose run fails before producing anything (the
-    model server unreachable) is removed again."""
+    model server unreachable) is removed again. ``independent``: the run is recorded in
+    the notebook but does not continue its conversation (a fact check's claims each start
+    afresh); ``conversation_id`` then names the KV cache they share, so the system and
+    tools prefix is prefilled once."""
 
     question: str
     options: RunOptions = field(default_factory=RunOptions)
     notebook_id: str | None = None
     notebook_title: str | None = None
     discard_if_empty: bool = False
+    independent: bool = False
+    conversation_id: str | None = None
 
 
 class ActiveRun:
@@ -185,9 +190,9 @@ class ResearchSession:
                     tools.context,
                     request.question,
                     request.options,
-                    past_runs=conversation.past_runs,
-                    system_prompt=conversation.system_prompt,
-                    conversation_id=conversation.conversation_id,
+                    past_runs=[] if request.independent else conversation.past_runs,
+                    system_prompt=None if request.independent else conversation.system_prompt,
+                    conversation_id=request.conversation_id or conversation.conversation_id,
                     run_id=active.run_id,
                     on_event=on_event,
                 )
