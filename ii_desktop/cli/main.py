@@ -108,6 +108,7 @@ def build_parser(commands_too: bool = True) -> argparse.ArgumentParser:
             bench_cmd,
             check_cmd,
             dev_cmd,
+            eval_cmd,
             model_cmd,
             notebook_cmd,
             search_cmd,
@@ -122,6 +123,7 @@ def build_parser(commands_too: bool = True) -> argparse.ArgumentParser:
             search_cmd,
             visit_cmd,
             bench_cmd,
+            eval_cmd,
             dev_cmd,
         ):
             module.register(commands)

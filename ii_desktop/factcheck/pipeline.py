@@ -357,7 +357,8 @@ class FactCheck:
             RunOptions(mode="normal", max_rounds=self.max_rounds),
             notebook_id=self.state.notebook_id,
             independent=True,
-            conversation_id=f"check-{self.check_id}",
+            # one KV cache per lane: claims in a lane share the system and tools prefix
+            conversation_id=f"check-{self.check_id}-{index % self.concurrency}",
         )
         active = self.session.start(request, on_event)
         with self._lock:
@@ -376,6 +377,8 @@ class FactCheck:
             **claim.to_dict(),
             **verdict.to_dict(),
             "run_id": active.run_id,
+            "searches": finished.searches,
+            "visits": finished.visits,
         }
         with self._lock:
             self.state.results[index] = result

@@ -26,10 +26,9 @@ MAX_RATIONALE_CHARS = 1200
 
 # ours: what each claim's research run is asked
 VERIFY_PROMPT = (
-    "Check this claim, taken from the page {url}:\n\n“{claim}”\n\n"
-    "Search for it and read pages that could confirm or contradict it. That page itself "
-    "is what is being checked, so it is not evidence: use other sources. Then answer in "
-    "this form:\n\n"
+    "Check this claim{origin}:\n\n“{claim}”\n\n"
+    "Search for it and read pages that could confirm or contradict it.{not_evidence} "
+    "Then answer in this form:\n\n"
     "\\boxed{{SUPPORTED}} or \\boxed{{REFUTED}} or \\boxed{{MIXED}} or "
     "\\boxed{{NOT ENOUGH EVIDENCE}}\n"
     "Rationale: one or two sentences.\n"
@@ -101,7 +100,14 @@ class ReadPage:
 
 
 def verification_question(claim: str, url: str) -> str:
-    return VERIFY_PROMPT.format(claim=claim, url=url or "the text given")
+    if not url:
+        return VERIFY_PROMPT.format(claim=claim, origin="", not_evidence="")
+    return VERIFY_PROMPT.format(
+        claim=claim,
+        origin=f", taken from the page {url}",
+        not_evidence=" That page itself is what is being checked, so it is not evidence: "
+        "use other sources.",
+    )
 
 
 def verdict_label(text: str | None) -> str | None:
