@@ -7,7 +7,7 @@ import json
 import sys
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ii_desktop.cli.common import (
     add_engine_options,
@@ -24,6 +24,10 @@ from ii_desktop.core.events import (
     ReasoningDelta,
     ToolCallText,
 )
+
+if TYPE_CHECKING:
+    from ii_desktop.engine.memory import ContextFit, MemoryEstimate
+    from ii_desktop.engine.model_files import ModelFolder
 
 DIM, RESET = "\033[2m", "\033[0m"
 
@@ -76,7 +80,8 @@ def _check(args: argparse.Namespace) -> int:
     limit = memory.max_context(folder.config, args.long_context)
     context = min(args.context_length or limit, limit)
     est = memory.estimate(folder.config, context, kv_bits, folder.path)
-    fits = memory.largest_context(folder.config, kv_bits, args.long_context, folder=folder.path)
+    fit = memory.context_fit(folder.config, kv_bits, args.long_context, folder=folder.path)
+    machine = memory.machine_memory_bytes()
     report = {
         "path": str(folder.path),
         "model_type": folder.config.get("model_type"),
@@ -88,19 +93,90 @@ def _check(args: argparse.Namespace) -> int:
         "kv_cache_bytes": est.kv_cache,
         "total_bytes": est.total,
         "kv_bytes_per_token": memory.kv_bytes_per_token(folder.config, kv_bits),
-        "machine_memory_bytes": memory.machine_memory_bytes(),
-        "largest_context_that_fits": fits,
+        "machine_memory_bytes": machine,
+        "largest_context_that_fits": fit.tokens,
     }
     if args.json:
         print(json.dumps(report))
         return 0
-    gib = 1024**3
-    print(f"{folder.name}: {report['model_type']}, {folder.quantization}")
-    print(f"  weights        {est.weights / gib:8.2f} GiB")
-    print(f"  KV at {context:,} tokens {est.kv_cache / gib:8.2f} GiB ({args.kv_bits} bits)")
-    print(f"  total          {est.total / gib:8.2f} GiB")
-    print(f"  longest context that fits this machine: {fits:,} tokens")
+    print(check_table(folder, est, context, kv_bits, fit, machine))
     return 0
+
+
+def format_size(n: float) -> str:
+    """``1.00 GiB``, ``80.0 MiB``, ``2.9 MiB``: always two or three significant digits."""
+    if n >= 1024**3:
+        return f"{n / 1024**3:.2f} GiB"
+    mib = n / 1024**2
+    return f"{mib:.1f} MiB" if mib >= 0.1 else f"{n / 1024:.1f} KiB"
+
+
+def describe_weights(folder: ModelFolder) -> str:
+    """``4-bit (groups of 64)`` for quantized weights, else ``float32, not quantized``."""
+    q = folder.config.get("quantization")
+    if isinstance(q, dict) and "bits" in q:
+        return f"{q['bits']}-bit (groups of {q.get('group_size', 64)})"
+    return f"{folder.quantization}, not quantized"
+
+
+def describe_kv(folder: ModelFolder, kv_bits: int | None) -> str:
+    """How the KV cache is stored: quantized to ``kv_bits``, or at the weights' precision."""
+    if kv_bits is None:
+        dtype = folder.config.get("torch_dtype") or folder.config.get("dtype") or "bfloat16"
+        return f"{dtype}, not quantized"
+    return f"{kv_bits}-bit quantized"
+
+
+def describe_fit(fit: ContextFit) -> tuple[str, str]:
+    """The longest context that fits, and which of the two limits sets it."""
+    if not fit.weights_fit:
+        return "none", "this machine's memory cannot hold the weights"
+    if fit.tokens == 0:
+        return "under 1,024 tokens", "set by this machine's memory"
+    if fit.bound_by_model:
+        return (
+            f"{fit.tokens:,} tokens",
+            f"the model's own limit; this machine's memory would hold {fit.memory_tokens:,}",
+        )
+    return (
+        f"{fit.tokens:,} tokens",
+        f"set by this machine's memory; the model allows {fit.model_limit:,}",
+    )
+
+
+def check_table(
+    folder: ModelFolder,
+    est: MemoryEstimate,
+    context: int,
+    kv_bits: int | None,
+    fit: ContextFit,
+    machine: int,
+) -> str:
+    """What ``model check`` prints: the model, then one aligned row per part of its memory."""
+    from ii_desktop.engine import memory
+
+    usable = memory.usable_memory_bytes(machine)
+    fits_now = "fits this machine" if est.total <= usable else "more than this machine can give"
+    share = round(memory.USABLE_FRACTION * 100)
+    rows = [
+        ("weights", format_size(est.weights), describe_weights(folder)),
+        (
+            "KV cache",
+            format_size(est.kv_cache),
+            f"{context:,} tokens, {describe_kv(folder, kv_bits)}",
+        ),
+        ("app and runtime overhead", format_size(est.overhead), "a fixed allowance"),
+        ("total", format_size(est.total), fits_now),
+        ("usable on this machine", format_size(usable), f"{share}% of {format_size(machine)}"),
+    ]
+    label_w = max(len(r[0]) for r in rows)
+    value_w = max(len(r[1]) for r in rows)
+    lines = [f"{folder.name}: {folder.config.get('model_type')} model", ""]
+    lines.append(f"  {'memory':{label_w}}  {'size':>{value_w}}  what it is")
+    lines += [f"  {a:{label_w}}  {b:>{value_w}}  {c}" for a, b, c in rows]
+    figure, reason = describe_fit(fit)
+    lines += ["", f"  longest context that fits this machine: {figure}", f"  ({reason})"]
+    return "\n".join(lines)
 
 
 def _read_messages(path: str | None) -> list[dict[str, Any]]:

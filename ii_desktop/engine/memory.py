@@ -107,6 +107,56 @@ def estimate(
     )
 
 
+def usable_memory_bytes(memory_bytes: int | None = None) -> int:
+    """The share of the machine's memory a model may use (``USABLE_FRACTION`` of it)."""
+    memory = machine_memory_bytes() if memory_bytes is None else memory_bytes
+    return int(memory * USABLE_FRACTION)
+
+
+@dataclass(frozen=True)
+class ContextFit:
+    """The longest context that fits, and which of the two limits sets it.
+
+    ``memory_tokens`` is what the machine's memory alone would hold (whole ``step``s,
+    -1 when not even the weights and overhead fit); ``model_limit`` is the model's own
+    limit in this mode; ``tokens`` is the smaller, in whole ``step``s (0 when none fit).
+    """
+
+    tokens: int
+    memory_tokens: int
+    model_limit: int
+
+    @property
+    def weights_fit(self) -> bool:
+        return self.memory_tokens >= 0
+
+    @property
+    def bound_by_model(self) -> bool:
+        """Whether the model's own limit, not the machine's memory, sets ``tokens``."""
+        return self.memory_tokens >= self.model_limit
+
+
+def context_fit(
+    config: dict[str, Any],
+    kv_bits: int | None,
+    long_context: bool,
+    memory_bytes: int | None = None,
+    folder: str | Path | None = None,
+    step: int = 1024,
+) -> ContextFit:
+    """The longest context whose ``estimate`` fits in usable memory, and what bounds it."""
+    limit = max_context(config, long_context)
+    free = usable_memory_bytes(memory_bytes) - estimate(config, 0, kv_bits, folder).total
+    if free < 0:
+        return ContextFit(0, -1, limit)
+    by_memory = int(free // kv_bytes_per_token(config, kv_bits))
+    return ContextFit(
+        tokens=(min(by_memory, limit) // step) * step,
+        memory_tokens=(by_memory // step) * step,
+        model_limit=limit,
+    )
+
+
 def largest_context(
     config: dict[str, Any],
     kv_bits: int | None,
@@ -119,10 +169,4 @@ def largest_context(
 
     Returns 0 when not even the weights fit.
     """
-    memory = machine_memory_bytes() if memory_bytes is None else memory_bytes
-    free = memory * USABLE_FRACTION - weight_bytes(config, folder) - APP_OVERHEAD_BYTES
-    if free <= 0:
-        return 0
-    tokens = int(free // kv_bytes_per_token(config, kv_bits))
-    tokens = min(tokens, max_context(config, long_context))
-    return (tokens // step) * step
+    return context_fit(config, kv_bits, long_context, memory_bytes, folder, step).tokens

@@ -36,7 +36,8 @@ from ii_desktop.tools import secrets
 from ii_desktop.ui import theme
 from ii_desktop.ui.settings_dialog import (
     NO_KEYCHAIN_TEXT,
-    check_model_folder,
+    FolderProblem,
+    check_folder_field,
     check_server_url,
     extra_style,
     format_bytes,
@@ -423,12 +424,15 @@ QPlainTextEdit#command {{
         self._checked_text = path.strip()
         self._folder = None
         self.use_button.setEnabled(False)
+        self.folder_message.setToolTip("")
         try:
-            folder = check_model_folder(path)
+            folder = check_folder_field(path)
             report = memory_report(folder, None, None, False)
         except AppError as exc:
             self.folder_details.hide()
             self._say(self.folder_message, exc.message, "error")
+            if isinstance(exc, FolderProblem):
+                self.folder_message.setToolTip(exc.detail)
             return False
         self._folder = folder
         est = report.estimate
@@ -454,12 +458,9 @@ QPlainTextEdit#command {{
         return True
 
     def use_model(self) -> None:
-        """Emit ``model_chosen`` for the checked folder (nothing if none is checked)."""
-        if self._checked_text != self.folder_edit.text().strip() and not self._check_folder(
-            self.folder_edit.text()
-        ):
-            return
-        if self._folder is None:
+        """Check the folder again (it may have moved since) and emit ``model_chosen`` for
+        it; nothing when it cannot be used."""
+        if not self._check_folder(self.folder_edit.text()) or self._folder is None:
             return
         self.model_chosen.emit(model_setting(self.folder_edit.text(), self._folder))
 

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ii_desktop.core.errors import AppError, ConfigError
+from ii_desktop.core.errors import AppError, ConfigError, ModelFormatError
 from ii_desktop.core.settings import (
     KV_BITS_CHOICES,
     LONG_CONTEXT_MAX,
@@ -61,6 +61,48 @@ from ii_desktop.ui.settings_pages import MARGIN, SettingsPages, text_label
 from ii_desktop.ui.settings_providers import PROVIDER_LABELS, STORED_PLACEHOLDER, ProvidersAndKeys
 
 MODEL_CHECK_DELAY_MS = 400
+
+
+class FolderProblem(ModelFormatError):
+    """A model folder that cannot be used: ``message`` is one short line for under the
+    field, ``detail`` the engine's own words (with the path)."""
+
+    def __init__(self, message: str, detail: str) -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+def check_folder_field(text: str) -> ModelFolder:
+    """``check_model_folder`` for a folder field: the same checks, and a reason short
+    enough for one line under the field, which already shows the path.
+
+    Raises:
+        FolderProblem: the folder cannot be used.
+    """
+    try:
+        return check_model_folder(text)
+    except AppError as exc:
+        raise FolderProblem(_field_reason(text.strip(), exc.message), exc.message) from None
+
+
+def _field_reason(text: str, message: str) -> str:
+    if not text:
+        return message
+    path = Path(text).expanduser()
+    if not path.exists():
+        if text.count("/") == 1 and not text.startswith((".", "/", "~")):
+            return "Folder not found, and not in the Hugging Face cache."
+        return "Folder not found: check the path, or use Choose…"
+    if not path.is_dir():
+        return "This is a file: choose the folder that holds it."
+    if not (path / "config.json").is_file():
+        return "No config.json here, so it is not a model folder."
+    if not any(path.glob("*.safetensors")):
+        return "No weights here (no .safetensors files)."
+    for shown in (str(path.resolve()), str(path), text):  # say "this folder", not the path
+        if message.startswith(shown + " "):
+            return "This folder" + message[len(shown) :]
+    return message
 
 
 class SettingsDialog(SettingsPages, ProvidersAndKeys, QDialog):
@@ -225,6 +267,7 @@ class SettingsDialog(SettingsPages, ProvidersAndKeys, QDialog):
         self._checked_text = text
         self._folder = None
         self._model_error = ""
+        self.model_status.setToolTip("")
         if not text:
             self.model_status.setObjectName("muted")
             self.model_status.setText(
@@ -233,9 +276,10 @@ class SettingsDialog(SettingsPages, ProvidersAndKeys, QDialog):
             )
         else:
             try:
-                self._folder = check_model_folder(text)
-            except AppError as exc:
+                self._folder = check_folder_field(text)
+            except FolderProblem as exc:
                 self._model_error = exc.message
+                self.model_status.setToolTip(exc.detail)
             if self._folder is not None:
                 folder = self._folder
                 model_type = folder.config.get("model_type", "model")
@@ -327,8 +371,7 @@ class SettingsDialog(SettingsPages, ProvidersAndKeys, QDialog):
                 and ``tab`` is the tab that holds it.
         """
         original = self._original
-        if self._checked_text != self.model_edit.text().strip():
-            self._check_model()
+        self._check_model()  # again, even if unchanged: the folder may have moved since
         model_text = self.model_edit.text().strip()
         if self._model_error:
             raise SettingsProblem(self._model_error, self.model_tab)
@@ -441,8 +484,10 @@ class SettingsDialog(SettingsPages, ProvidersAndKeys, QDialog):
 __all__ = [
     "NO_KEYCHAIN_TEXT",
     "STORED_PLACEHOLDER",
+    "FolderProblem",
     "SettingsDialog",
     "SettingsProblem",
+    "check_folder_field",
     "check_model_folder",
     "check_server_url",
     "extra_style",

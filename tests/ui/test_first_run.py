@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import keyring.errors
 import pytest
 from keyring.backends import fail
@@ -9,8 +12,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractButton, QLineEdit, QPlainTextEdit, QWidget
 
-from ii_desktop.core.settings import ServerSettings
+from ii_desktop.core.settings import AppPaths, ServerSettings
 from ii_desktop.tools import secrets
+from ii_desktop.ui import widgets
 from ii_desktop.ui.first_run import CONVERT_COMMAND, FirstRunPage
 from tests.helpers.keyring_backend import MemoryKeyring, use_keyring
 from tests.ui.helpers import all_text
@@ -71,7 +75,7 @@ def test_folder_without_config_is_refused_in_words(qtbot, tmp_path):
     assert not page.choose_folder(str(empty))
     assert not page.use_button.isEnabled()
     assert page.folder_message.isVisibleTo(page)
-    assert "no config.json, so it is not a model folder" in page.folder_message.text()
+    assert "No config.json here, so it is not a model folder" in page.folder_message.text()
     assert not page.folder_details.isVisibleTo(page)
     with qtbot.assertNotEmitted(page.model_chosen):
         page.use_button.click()
@@ -113,6 +117,93 @@ def test_use_checks_text_changed_since_the_last_check(qtbot, tiny_model_dir, tmp
     with qtbot.assertNotEmitted(page.model_chosen):
         page.use_model()
     assert "not found" in page.folder_message.text()
+
+
+def bad_folder(kind: str, tmp_path: Path, model: Path) -> Path:
+    """A path that is not a usable model folder, in one of the ways a user meets."""
+    path = tmp_path / "ii-search-4b-4bit"
+    if kind == "a file":
+        path.write_text("not a folder")
+    elif kind != "missing":
+        shutil.copytree(model, path)
+        gone = "config.json" if kind == "no config.json" else "model.safetensors"
+        (path / gone).unlink()
+    return path
+
+
+BAD_FOLDERS = {
+    "missing": "Folder not found: check the path, or use Choose…",
+    "a file": "This is a file: choose the folder that holds it.",
+    "no config.json": "No config.json here, so it is not a model folder.",
+    "no weights": "No weights here (no .safetensors files).",
+}
+
+
+def shows_one_line(label) -> bool:
+    return label.heightForWidth(label.width()) < 2 * label.fontMetrics().lineSpacing()
+
+
+@pytest.mark.parametrize("kind", BAD_FOLDERS)
+def test_a_bad_folder_says_why_in_one_line_under_the_field(qtbot, tmp_path, tiny_model_dir, kind):
+    path = bad_folder(kind, tmp_path, tiny_model_dir)
+    page = open_page(qtbot)
+    page.resize(1180, 760)  # the wide layout, where the card is narrowest
+    page.show()
+    qtbot.waitExposed(page)
+    assert not page.choose_folder(str(path))
+    message = page.folder_message
+    assert message.text() == BAD_FOLDERS[kind]
+    assert message.isVisible() and message.y() > page.folder_edit.y()
+    assert str(path) not in message.text(), "the field already shows the path"
+    assert str(path) in message.toolTip(), "the full words are one hover away"
+    qtbot.waitUntil(lambda: message.width() > 0)
+    assert shows_one_line(message), message.text()
+    assert not page.use_button.isEnabled()
+    with qtbot.assertNotEmitted(page.model_chosen):
+        page.use_model()
+
+
+def test_a_typed_bad_path_is_refused_without_pressing_return(qtbot, tmp_path):
+    page = open_page(qtbot)
+    page.show()
+    page.folder_edit.setFocus()
+    qtbot.keyClicks(page.folder_edit, str(tmp_path / "nowhere"))
+    qtbot.waitUntil(lambda: page.folder_message.isVisible(), timeout=3000)
+    assert "Folder not found" in page.folder_message.text()
+    assert not page.use_button.isEnabled()
+
+
+def test_a_folder_moved_after_its_check_is_not_used(qtbot, tmp_path, tiny_model_dir):
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, folder)
+    page = open_page(qtbot)
+    assert page.choose_folder(str(folder))
+    shutil.rmtree(folder)
+    with qtbot.assertNotEmitted(page.model_chosen):
+        page.use_button.click()
+    assert "Folder not found" in page.folder_message.text()
+    assert not page.use_button.isEnabled()
+
+
+def test_in_the_window_a_bad_path_is_not_saved_and_ask_stays_off(
+    qtbot, tmp_path, tiny_model_dir, monkeypatch
+):
+    from ii_desktop.ui.main_window import MainWindow
+
+    monkeypatch.setattr(widgets, "confirm", lambda *a, **k: True)
+    paths = AppPaths(tmp_path / "data").ensure()
+    window = MainWindow(paths, start_engine=False)
+    qtbot.addWidget(window)
+    window.show()
+    page = window.first_run
+    page.folder_edit.setFocus()
+    qtbot.keyClicks(page.folder_edit, str(tmp_path / "no-such-model"))
+    qtbot.keyClick(page.folder_edit, Qt.Key.Key_Return)
+    page.use_button.click()
+    assert window.pages.currentWidget() is page
+    assert not paths.settings_file.exists()
+    assert window.settings.engine.model_path is None
+    assert not window.composer.send_button.isEnabled()
 
 
 # --- a model server ----------------------------------------------------------------

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import keyring.errors
 import pytest
 from keyring.backends import fail
@@ -187,7 +190,7 @@ def test_folder_without_config_disables_save(qtbot, tmp_path):
     dialog = open_dialog(qtbot)
     assert not dialog.set_model_folder(str(empty))
     assert not dialog.save_button.isEnabled()
-    assert "no config.json" in dialog.model_status.text()
+    assert "No config.json here" in dialog.model_status.text()
     assert "\n" not in dialog.model_status.text()
     assert "Choose a model folder" in dialog.memory_label.text()
 
@@ -218,6 +221,66 @@ def test_a_saved_model_that_disappeared_is_reported(qtbot, tmp_path):
     dialog = open_dialog(qtbot, Settings(engine=EngineSettings(model_path=str(tmp_path / "gone"))))
     assert not dialog.save_button.isEnabled()
     assert "not found" in dialog.model_status.text()
+
+
+BAD_FOLDERS = {
+    "missing": "Folder not found: check the path, or use Choose…",
+    "a file": "This is a file: choose the folder that holds it.",
+    "no config.json": "No config.json here, so it is not a model folder.",
+    "no weights": "No weights here (no .safetensors files).",
+}
+
+
+def bad_folder(kind: str, tmp_path: Path, model: Path) -> Path:
+    path = tmp_path / "ii-search-4b-4bit"
+    if kind == "a file":
+        path.write_text("not a folder")
+    elif kind != "missing":
+        shutil.copytree(model, path)
+        gone = "config.json" if kind == "no config.json" else "model.safetensors"
+        (path / gone).unlink()
+    return path
+
+
+@pytest.mark.parametrize("kind", BAD_FOLDERS)
+def test_a_bad_folder_says_why_in_one_line_and_is_not_saved(qtbot, tmp_path, tiny_model_dir, kind):
+    path = bad_folder(kind, tmp_path, tiny_model_dir)
+    dialog = open_dialog(qtbot)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert not dialog.set_model_folder(str(path))
+    status = dialog.model_status
+    assert status.text() == BAD_FOLDERS[kind]
+    assert status.y() > dialog.model_edit.y(), "under the field"
+    assert str(path) in status.toolTip()
+    qtbot.waitUntil(lambda: status.width() > 0)
+    assert status.heightForWidth(status.width()) < 2 * status.fontMetrics().lineSpacing()
+    assert not dialog.save_button.isEnabled()
+    with qtbot.assertNotEmitted(dialog.saved):
+        dialog.save()
+    assert not app_paths().settings_file.exists()
+
+
+def test_a_typed_bad_path_turns_save_off_without_pressing_return(qtbot, tmp_path):
+    dialog = open_dialog(qtbot)
+    dialog.show()
+    dialog.model_edit.setFocus()
+    qtbot.keyClicks(dialog.model_edit, str(tmp_path / "nowhere"))
+    qtbot.waitUntil(lambda: not dialog.save_button.isEnabled(), timeout=3000)
+    assert "Folder not found" in dialog.model_status.text()
+
+
+def test_a_folder_moved_after_its_check_is_not_saved(qtbot, tmp_path, tiny_model_dir):
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, folder)
+    dialog = open_dialog(qtbot)
+    assert dialog.set_model_folder(str(folder))
+    shutil.rmtree(folder)
+    with qtbot.assertNotEmitted(dialog.saved):
+        dialog.save()
+    assert not app_paths().settings_file.exists()
+    assert "Folder not found" in dialog.message_label.text()
+    assert not dialog.save_button.isEnabled()
 
 
 # --- sampling ----------------------------------------------------------------------
