@@ -8,15 +8,6 @@ from pathlib import Path
 from PySide6.QtCore import QUrl
 
 
-def check_question(url: str) -> str:
-    """What a dropped page becomes until fact checking exists: a summarise-and-verify run."""
-    return (
-        f"Read the page {url} and summarise what it says. Then check its main factual claims "
-        "against other, independent sources, and say for each whether the sources support "
-        "it, contradict it, or say nothing. Cite the pages you read."
-    )
-
-
 def urls_from_drop(urls: list[QUrl], text: str) -> tuple[list[str], list[Path]]:
     """Web pages and local files in a drop (``text/uri-list``, plain text, ``.webloc``)."""
     web: list[str] = []

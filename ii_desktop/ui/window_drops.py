@@ -1,22 +1,26 @@
 """What the research window does with a dropped page or file: check it.
 
 ``DropHandling`` is a mixin of ``MainWindow``. A web page dropped on the window (or
-opened with the app) becomes a summarise-and-verify question; an HTML, PDF or text file
-is read on a worker thread and its text asked about the same way.
+opened with the app), or an HTML, PDF or text file, opens a fact-check window: every
+claim on the page checked against other sources on the window's research session.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
-from ii_desktop.ui.background import run_in_background
-from ii_desktop.ui.drops import check_question, urls_from_drop
+from ii_desktop.ui.drops import urls_from_drop
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMainWindow
+
+    from ii_desktop.core.events import Event
+    from ii_desktop.factcheck.pipeline import CheckState, FactCheck, PageInput
+    from ii_desktop.ui.check_view import CheckWindow
 
     _Base = QMainWindow
 else:
@@ -27,6 +31,11 @@ class DropHandling(_Base):
     """The drops of ``MainWindow``, which provides what is declared here."""
 
     if TYPE_CHECKING:
+        from ii_desktop.core.settings import AppPaths
+        from ii_desktop.research.session import ResearchSession
+
+        session: ResearchSession | None
+        _paths: AppPaths
 
         def new_notebook(self) -> None: ...
         def ask(self, question: str, mode: str = "normal") -> None: ...
@@ -51,8 +60,13 @@ class DropHandling(_Base):
             self.check_file(files[0])
 
     def check_page(self, url: str) -> None:
-        self.new_notebook()
-        self.ask(check_question(url))
+        """Check every claim on the page at ``url`` in a window of its own."""
+        from ii_desktop.factcheck.source import read_web
+
+        session = self._check_session()
+        if session is None:
+            return
+        self._open_check(url, lambda: read_web(url, session.tool_settings))
 
     def check_file(self, path: Path) -> None:
         suffix = path.suffix.lower()
@@ -61,31 +75,38 @@ class DropHandling(_Base):
                 f"{path.name}: only web pages, HTML, PDF and text files can be checked."
             )
             return
+        from ii_desktop.factcheck.source import read_file
 
-        def read() -> str:
-            body = path.read_bytes()[: 15 * 1024 * 1024]
-            if suffix == ".pdf":
-                from ii_desktop.tools.reader_pdf import read_pdf
+        if self._check_session() is None:
+            return
+        self._open_check(path.name, lambda: read_file(path))
 
-                return read_pdf(body).text
-            if suffix in (".html", ".htm"):
-                from ii_desktop.tools.reader import read_html
-
-                article = read_html(body)
-                return f"{article.title}\n\n{article.text}".strip()
-            return body.decode("utf-8", "replace")
-
-        def ask(text: str) -> None:
-            text = text.strip()[:8000]
-            if not text:
-                self.show_problem(f"{path.name} has no readable text.")
-                return
-            self.new_notebook()
-            self.ask(
-                f"Summarise this document ({path.name}) and check its main factual claims "
-                f"against independent sources on the web. Cite the pages you read.\n\n{text}"
+    def _check_session(self) -> ResearchSession | None:
+        if self.session is None:
+            self.show_problem(
+                "The model is not ready yet; drop the page again once it is (the status "
+                "line says when)."
             )
+        return self.session
 
-        run_in_background(
-            read, ask, lambda exc: self.show_problem(f"Could not read {path.name}: {exc}")
-        )
+    def _open_check(self, name: str, read: Callable[[], PageInput]) -> CheckWindow:
+        from ii_desktop.factcheck.pipeline import FactCheck, new_check
+        from ii_desktop.ui.check_view import CheckWindow
+
+        session = self.session
+        assert session is not None
+        paths = self._paths
+        sidebar = getattr(self, "sidebar", None)
+
+        def reader() -> CheckState:
+            return new_check(paths, read())
+
+        def make_check(state: CheckState, on_event: Callable[[Event], None]) -> FactCheck:
+            return FactCheck(session, state, on_event=on_event)
+
+        window = CheckWindow(name, make_check, self)
+        if sidebar is not None:  # the check's notebook appears as it is made and fills
+            window.notebook_changed.connect(lambda nid: sidebar.refresh())
+        window.show()
+        window.start(reader)
+        return window

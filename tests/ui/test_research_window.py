@@ -29,7 +29,7 @@ from ii_desktop.core.settings import (
 from ii_desktop.engine.replay import ReplayEngine
 from ii_desktop.notebooks import NotebookStore
 from ii_desktop.ui import theme, widgets
-from ii_desktop.ui.drops import check_question, read_webloc, urls_from_drop
+from ii_desktop.ui.drops import read_webloc, urls_from_drop
 from ii_desktop.ui.main_window import MainWindow
 from tests.helpers.research import page_and_search, tool_call
 
@@ -220,7 +220,7 @@ def test_reopening_a_notebook_draws_its_runs_from_the_store(qtbot, servers):
     reader.close()
 
 
-def test_url_and_webloc_drops_start_a_check(qtbot, servers, tmp_path):
+def test_url_and_webloc_drops_start_a_check(qtbot, servers, tmp_path, monkeypatch):
     webloc = tmp_path / "Seine.webloc"
     webloc.write_bytes(plistlib.dumps({"URL": "https://en.wikipedia.org/wiki/Seine"}))
     assert read_webloc(webloc) == "https://en.wikipedia.org/wiki/Seine"
@@ -231,8 +231,9 @@ def test_url_and_webloc_drops_start_a_check(qtbot, servers, tmp_path):
     web, _ = urls_from_drop([], "see https://example.org/a page")
     assert web == ["https://example.org/a"]
 
-    pages, _ = servers
-    window, engines = make_window(qtbot, servers, turns(pages.url("/seine")))
+    window, _ = make_window(qtbot, servers, [])
+    opened = []
+    monkeypatch.setattr(window, "_open_check", lambda name, read: opened.append(name))
     mime = QMimeData()
     mime.setUrls([QUrl("https://example.org/report")])
     drop = QDropEvent(
@@ -242,10 +243,8 @@ def test_url_and_webloc_drops_start_a_check(qtbot, servers, tmp_path):
         Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )
-    with qtbot.waitSignal(window.run_finished, timeout=30000):
-        window.dropEvent(drop)
-    asked = engines[0].requests[0].messages[-1]["content"]
-    assert asked == check_question("https://example.org/report")
+    window.dropEvent(drop)
+    assert opened == ["https://example.org/report"]  # the check window: tests/ui/test_check_view.py
 
 
 def test_without_a_model_the_first_run_screen_shows(qtbot):
@@ -316,24 +315,24 @@ def test_run_finished_event_is_shown_even_after_a_failure(qtbot, servers):
     assert isinstance(view.finished, RunFinished)
 
 
-def test_a_link_opened_from_the_dock_starts_a_check(qtbot, servers):
+def test_a_link_opened_from_the_dock_starts_a_check(qtbot, servers, monkeypatch):
     from PySide6.QtGui import QFileOpenEvent
     from PySide6.QtWidgets import QApplication
 
     from ii_desktop.ui.app import FileOpenHandler
 
-    pages, _ = servers
-    window, engines = make_window(qtbot, servers, turns(pages.url("/seine")))
+    window, _ = make_window(qtbot, servers, [])
+    opened = []
+    monkeypatch.setattr(window, "_open_check", lambda name, read: opened.append(name))
     handler = FileOpenHandler(window)
     app = QApplication.instance()
     app.installEventFilter(handler)
     try:
-        with qtbot.waitSignal(window.run_finished, timeout=30000):
-            QApplication.sendEvent(app, QFileOpenEvent(QUrl("https://example.org/dock")))
+        QApplication.sendEvent(app, QFileOpenEvent(QUrl("https://example.org/dock")))
+        qtbot.waitUntil(lambda: bool(opened))
     finally:
         app.removeEventFilter(handler)
-    asked = engines[0].requests[0].messages[-1]["content"]
-    assert asked == check_question("https://example.org/dock")
+    assert opened == ["https://example.org/dock"]
 
 
 def test_streamed_text_waiting_in_the_inbox_is_joined_in_order(qtbot, servers):
