@@ -30,7 +30,7 @@ def register(commands: Any) -> None:
     shot.add_argument("out", help="PNG file to write")
     shot.add_argument(
         "--scenario",
-        choices=["research", "streaming", "reader", "first-run", "settings"],
+        choices=["research", "streaming", "reader", "first-run", "settings", "check"],
         default="research",
     )
     shot.add_argument("--dark", action="store_true", help="the dark appearance")

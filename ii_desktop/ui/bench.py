@@ -86,6 +86,28 @@ def _turns(page_url: str) -> list[str]:
     return [search, visit, f"<think>\n{reasoning}\n</think>\n\n{answer}"]
 
 
+# a page to fact-check and the pages that confirm or contradict it (screenshots)
+CHECK_PAGES = {
+    "/article": "<html><head><title>Ten facts about the Seine</title></head><body><article>"
+    "<h1>Ten facts about the Seine</h1>"
+    "<p>The Seine is 777 kilometres long and flows through Paris on its way to the "
+    "English Channel.</p><p>The river rises at Source-Seine, on the Langres plateau. "
+    "In 1990 it was declared the longest river in Europe.</p>"
+    "<p>Paris has 37 bridges across the Seine, the oldest of them the Pont Neuf, "
+    "finished in 1607.</p><p>It is, quite simply, the most romantic river in the "
+    "world.</p><p>Every summer since 2002 part of the river bank becomes a beach, Paris "
+    "Plages.</p></article></body></html>",
+    "/atlas": "<html><head><title>Seine</title></head><body><article><h1>Seine</h1>"
+    "<p>The Seine is a river in northern France. Its length is 777 kilometres, and it "
+    "flows through Paris before it reaches the English Channel at Le Havre. The Pont "
+    "Neuf, completed in 1607, is the oldest standing bridge across the river in Paris."
+    "</p></article></body></html>",
+    "/rivers": "<html><head><title>Rivers of Europe</title></head><body><article>"
+    "<h1>Rivers of Europe</h1><p>The Volga is the longest river in Europe, at 3,530 "
+    "kilometres. The Danube follows at 2,850 kilometres.</p></article></body></html>",
+}
+
+
 class _Site(BaseHTTPRequestHandler):
     """A SearXNG-like JSON search and one article page."""
 
@@ -99,8 +121,16 @@ class _Site(BaseHTTPRequestHandler):
                     "content": "The Seine is a 777 km river in northern France.",
                 }
             ]
+            if "facts" in self.path:  # the fact-check screenshot's searches
+                results += [
+                    {"url": f"{base}{path}", "title": path.strip("/").title(), "content": ""}
+                    for path in ("/atlas", "/rivers")
+                ]
             body = json.dumps({"results": results}).encode()
             kind = "application/json"
+        elif self.path in CHECK_PAGES:
+            body = CHECK_PAGES[self.path].encode()
+            kind = "text/html; charset=utf-8"
         else:
             text = "<p>The Seine is 777 km long and rises on the Langres plateau.</p>" * 30
             page = f"<html><head><title>The Seine</title></head><body><article>{text}</article>"

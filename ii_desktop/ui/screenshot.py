@@ -7,6 +7,7 @@ through the real window, so the picture is what a user sees after asking.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 import threading
@@ -21,7 +22,7 @@ from ii_desktop.core.settings import AppPaths, EngineSettings, Settings, ToolSet
 from ii_desktop.engine.replay import ReplayEngine
 from ii_desktop.ui import theme
 
-SCENARIOS = ("research", "streaming", "reader", "first-run", "settings")
+SCENARIOS = ("research", "streaming", "reader", "first-run", "settings", "check")
 SIZE = (1180, 780)
 
 
@@ -41,6 +42,60 @@ def _turns(site: str) -> list[str]:
         f"the English Channel at Le Havre [{page}].\n\n"
         "- **Length:** 777 km\n- **Source:** Source-Seine, Côte-d'Or\n"
         "- **Mouth:** the English Channel, at Le Havre\n",
+    ]
+
+
+def _check_turns(site: str) -> list[str]:
+    """The scripted model of the ``check`` scenario: its claims, then each one checked."""
+    claims = [
+        (
+            "The Seine is 777 kilometres long and flows through Paris.",
+            "The Seine is 777 kilometres long and flows through Paris",
+        ),
+        (
+            "In 1990 the Seine was declared the longest river in Europe.",
+            "In 1990 it was declared the longest river in Europe.",
+        ),
+        (
+            "The Pont Neuf, the oldest bridge across the Seine in Paris, was finished in 1607.",
+            "the oldest of them the Pont Neuf, finished in 1607",
+        ),
+        ("Paris has 37 bridges across the Seine.", "Paris has 37 bridges across the Seine"),
+    ]
+    listed = json.dumps([{"claim": c, "quote": q} for c, q in claims])
+
+    def check(path: str, verdict: str, why: str, quote: str | None) -> list[str]:
+        url = f"{site}{path}"
+        evidence = f'- "{quote}" ({url})' if quote else ""
+        return [
+            '<tool_call>\n{"name": "web_search", "arguments": {"query": "Seine facts"}}'
+            "\n</tool_call>",
+            '<tool_call>\n{"name": "web_visit", "arguments": {"url": "' + url + '"}}\n</tool_call>',
+            f"\\boxed{{{verdict}}}\nRationale: {why}\nEvidence:\n{evidence}",
+        ]
+
+    return [
+        f"<think>\nThe checkable claims.\n</think>\n\n{listed}",
+        # in the order they are checked: the most check-worthy first
+        *check(
+            "/atlas",
+            "SUPPORTED",
+            "The atlas dates the Pont Neuf to 1607.",
+            "The Pont Neuf, completed in 1607",
+        ),
+        *check(
+            "/seine",
+            "SUPPORTED",
+            "An atlas gives the same length and course.",
+            "The Seine is 777 km long",
+        ),
+        *check(
+            "/rivers",
+            "REFUTED",
+            "The Volga, at 3,530 km, is Europe's longest river.",
+            "The Volga is the longest river in Europe",
+        ),
+        *check("/atlas", "NOT ENOUGH EVIDENCE", "No page read counts the bridges.", None),
     ]
 
 
@@ -78,7 +133,7 @@ def render(out: Path, scenario: str, dark: bool = False) -> Path:
                 folder = build_tiny_model(Path(tmp) / "models" / "II-Search-4B-4bit")
                 model = EngineSettings(model_path=str(folder))
                 save_settings(paths, Settings(engine=model, tools=tools))
-            turns = _turns(site)
+            turns = _check_turns(site) if scenario == "check" else _turns(site)
             # paced like a local model (about 400 tokens/s; slower to catch it streaming)
             delay = 0.03 if scenario == "streaming" else 0.004
             window = MainWindow(
@@ -105,6 +160,18 @@ def render(out: Path, scenario: str, dark: bool = False) -> Path:
                     page = next(iter(view._pages.values()))
                     target = ReaderDialog(page, window)
                     target.show()
+            elif scenario == "check":
+                from ii_desktop.ui.check_view import CheckWindow
+
+                _wait(app, lambda: window.session is not None)
+                window.open_dropped([f"{site}/article"], [])
+                _wait(app, lambda: bool(window.findChildren(CheckWindow)))
+                view = window.findChildren(CheckWindow)[0]
+                _wait(app, lambda: view.report is not None)
+                view.expanded.update({0, 1})
+                view._render_claims()
+                view.resize(*SIZE)
+                target = view
             elif scenario == "settings":
                 from ii_desktop.ui.settings_dialog import SettingsDialog
 
