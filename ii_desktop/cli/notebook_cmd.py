@@ -47,7 +47,9 @@ def register(commands: Any) -> None:
 
     export = sub.add_parser("export", help="write a notebook as Markdown, HTML, PDF or JSON")
     export.add_argument("id", help="notebook id")
-    export.add_argument("--format", choices=FORMATS, required=True)
+    export.add_argument(
+        "--format", choices=FORMATS, help="by default from the file's extension (.md, .html, ...)"
+    )
     export.add_argument(
         "-o", "--output", required=True, metavar="PATH", help="file to write ('-': stdout)"
     )
@@ -122,7 +124,9 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from ii_desktop.notebooks.export import STATUS_WORDS
+    from ii_desktop.core.text import plural
+    from ii_desktop.notebooks.export import STATUS_WORDS, cited_sources, short_answer
+    from ii_desktop.research.citations import number_citations
 
     with _open(args) as store:
         notebook = store.notebook(args.id)
@@ -134,21 +138,27 @@ def _show(args: argparse.Namespace) -> int:
         return 0
     tags = f" · tags: {', '.join(notebook.tags)}" if notebook.tags else ""
     _say(f"{notebook.title}  ({notebook.id}){tags}")
-    print(f"updated {_when(notebook.updated)}, {len(runs)} run{'s' if len(runs) != 1 else ''}")
+    print(f"updated {_when(notebook.updated)}, {plural(len(runs), 'run')}")
     for run in runs:
         _say(f"\n── run {run.id} · {STATUS_WORDS.get(run.status, run.status)}")
         _say(f"Q: {run.question}")
         if run.error:
             _say(f"Error: {run.error}")
-        _say(f"A: {run.answer.strip() or '(no answer)'}")
-        sources = run.log.source_list()
-        read = [s for s in sources if s.kind == "page"]
-        if read:
-            print("Sources read:")
-            for s in read:
-                _say(f"  [{s.n}] {s.title or s.url}\n      {s.url}")
-        if len(sources) > len(read):
-            print(f"  ({len(sources) - len(read)} more search results)")
+        sources = cited_sources(run)
+        answer, boxed = short_answer(run.answer.strip())
+        # the same numbers as every export: [n] is the n-th source listed below
+        _say(f"A: {number_citations(answer, sources.numbers, 'text') or '(no answer)'}")
+        if boxed is not None:
+            _say(f"Short answer: {boxed}")
+        if sources.listed:
+            print("Sources:")
+            for s, _cited in sources.listed:
+                seen = "" if s.kind == "page" else " (seen in search results, never read)"
+                _say(f"  [{s.n}] {s.title or s.url}{seen}\n      {s.url}")
+        for url in sources.unknown_citations:
+            _say(f"  cited but never read (unverified): {url}")
+        if sources.unlisted_results:
+            print(f"  (and {plural(sources.unlisted_results, 'other search result')})")
     return 0
 
 
@@ -182,10 +192,25 @@ def _write_text(output: str, text: str) -> None:
         raise AppError(f"Cannot write {path}: {exc.strerror or exc}") from None
 
 
+_EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+
+
+def _format_of(output: str) -> str:
+    """The export format a file name asks for (``notes.md`` is Markdown)."""
+    suffix = Path(output).suffix.lower() if output != "-" else ""
+    found = _EXTENSIONS.get(suffix) or ("json" if suffix == ".json" else None)
+    if found is None:
+        raise UsageError(
+            f"Which format? {output} has no extension this knows; add --format {'|'.join(FORMATS)}."
+        )
+    return found
+
+
 def _export(args: argparse.Namespace) -> int:
     from ii_desktop.notebooks.export import printable_html, render_html, render_markdown
     from ii_desktop.notebooks.transfer import export_json
 
+    args.format = args.format or _format_of(args.output)
     with _open(args) as store:
         notebook = store.notebook(args.id)
         if args.format == "json":

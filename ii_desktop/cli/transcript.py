@@ -38,6 +38,7 @@ class Transcript:
         self.at_line_start = True
         self.streamed_answer = ""
         self.drafts = 0  # answers the run went on from (after a notice or a tool call)
+        self._pending = ""  # answer text held back until its citations are whole
 
     def _style(self, text: str, style: str) -> str:
         return f"{style}{text}{RESET}" if self.color else text
@@ -53,6 +54,7 @@ class Transcript:
     def _block(self, kind: str) -> None:
         """Start a new block on its own line when the kind of output changes."""
         if kind != self.kind:
+            self._flush_answer()
             if not self.at_line_start:
                 self._write("\n")
             if self.kind == "answer" and kind in ("notice", "tool", "reasoning"):
@@ -72,7 +74,7 @@ class Transcript:
         elif isinstance(event, Answer):
             self._block("answer")
             self.streamed_answer += event.text
-            self._write(event.text)
+            self._answer_text(event.text)
         elif isinstance(event, ToolCall):
             self.calls[event.call_id] = event
         elif isinstance(event, ToolResult):
@@ -100,7 +102,39 @@ class Transcript:
                 outcome += f" from {event.data['provider']}"
         return f"→ {event.name} {target} … {outcome}"
 
+    def _answer_text(self, text: str) -> None:
+        """Stream the answer with each citation as its source's number, as ``notebook
+        show`` and the exports have it: text is written up to the last space outside
+        brackets, so a citation is never numbered half-received."""
+        self._pending += text
+        depth = 0
+        cut = 0
+        for i, ch in enumerate(self._pending):
+            if ch in "[(":
+                depth += 1
+            elif ch in "])":
+                depth = max(0, depth - 1)
+            elif ch.isspace() and depth == 0:
+                cut = i + 1
+        if cut:
+            self._write(self._numbered(self._pending[:cut]))
+            self._pending = self._pending[cut:]
+
+    def _flush_answer(self) -> None:
+        if self._pending:
+            text, self._pending = self._pending, ""
+            self._write(self._numbered(text))
+
+    def _numbered(self, text: str) -> str:
+        if not self.sources:
+            return text
+        from ii_desktop.research.citations import Numbered, number_citations
+
+        listed = [Numbered(n, s.url, s.title) for n, s in self.sources.items()]
+        return number_citations(text, listed, "text")
+
     def _finish(self, event: RunFinished) -> None:
+        self._flush_answer()
         if not self.at_line_start:
             self._write("\n")
         if event.reason == "error":
@@ -110,7 +144,7 @@ class Transcript:
         if event.answer and event.answer.strip() != self.streamed_answer.strip():
             self._write("\n")
             self._write("Final answer\n" if self.drafts else "Answer\n", BOLD)
-            self._write(event.answer + "\n")
+            self._write(self._numbered(event.answer) + "\n")
         if event.boxed is not None:
             self._write(f"\nShort answer: {event.boxed}\n")
         if event.reason == "budget":

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from ii_desktop.agent.answers import cited_urls
-from ii_desktop.agent.sources import url_key
+from ii_desktop.agent.answers import BOXED, cited_urls, extract_boxed
+from ii_desktop.core.text import plural
 from ii_desktop.notebooks.errors import NotebookError
 from ii_desktop.notebooks.markup import (
     BLOCK_CHARS,
@@ -34,6 +34,7 @@ from ii_desktop.notebooks.markup import (
 )
 from ii_desktop.notebooks.records import Notebook, RunRecord
 from ii_desktop.notebooks.runlog import SourceInfo
+from ii_desktop.research.citations import Numbered, SourceNumbers, number_citations
 
 # Qt lays out about a million characters of text a second, in about 70 bytes of memory
 # each; a list item or table cell costs about as much as ITEM_CHARS characters of text.
@@ -61,21 +62,55 @@ class CitedSources:
     listed: list[tuple[SourceInfo, bool]]  # (source, cited)
     unlisted_results: int  # search results neither read nor cited
     unknown_citations: list[str]  # cited URLs the run never came across
-    cite: Cite
+    numbers: SourceNumbers
+
+    @property
+    def cite(self) -> Cite:
+        return self.numbers.number
+
+
+def run_numbers(run: RunRecord) -> SourceNumbers:
+    """The run's numbered sources, as ``number_citations`` takes them."""
+    sources = [Numbered(s.n, s.url, s.title) for s in run.log.source_list()]
+    return SourceNumbers(sources, run.log.citation_numbers())
 
 
 def cited_sources(run: RunRecord) -> CitedSources:
     log = run.log
-    by_key = {url_key(s.url): s.n for s in log.source_list()}
-    numbers = log.citation_numbers()
-
-    def cite(url: str) -> int | None:
-        return numbers.get(url) or by_key.get(url_key(url))
-
-    cited = {n for url in cited_urls(run.answer) if (n := cite(url))}
+    numbers = run_numbers(run)
+    cited = {n for url in cited_urls(run.answer) if (n := numbers.number(url))}
     listed = [(s, s.n in cited) for s in log.source_list() if s.kind == "page" or s.n in cited]
-    unknown = [url for url in cited_urls(run.answer) if cite(url) is None]
-    return CitedSources(listed, len(log.sources) - len(listed), unknown, cite)
+    unknown = [url for url in cited_urls(run.answer) if numbers.number(url) is None]
+    return CitedSources(listed, len(log.sources) - len(listed), unknown, numbers)
+
+
+def short_answer(answer: str) -> tuple[str, str | None]:
+    """The answer with its last ``\\boxed{...}`` (and the ``$`` or ``\\(`` around it)
+    replaced by ``**what it holds**``, and that content (``extract_boxed``), or None."""
+    boxed = extract_boxed(answer)
+    if not boxed:
+        return answer, None
+    start = answer.rfind(BOXED)
+    while start >= 0 and extract_boxed(answer[start:]) != boxed:
+        start = answer.rfind(BOXED, 0, start)
+    end, depth = start + len(BOXED), 1
+    while depth and end < len(answer):
+        depth += {"{": 1, "}": -1}.get(answer[end], 0)
+        end += 1
+    for before, after in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
+        inner_start = answer[:start].rstrip()
+        if inner_start.endswith(before) and answer[end:].lstrip().startswith(after):
+            start = len(inner_start) - len(before)
+            end = len(answer) - len(answer[end:].lstrip()) + len(after)
+            break
+    return f"{answer[:start]}**{boxed}**{answer[end:]}", boxed
+
+
+def heading_levels(notebook: Notebook, runs: Sequence[RunRecord]) -> tuple[bool, int]:
+    """Whether each run gets a heading of its own (a notebook of one run titled by its
+    question does not), and the level of the headings inside a run."""
+    own = not (len(runs) == 1 and _flat(runs[0].question) == _flat(notebook.title))
+    return own, 3 if own else 2
 
 
 def _flat(text: str) -> str:
@@ -113,10 +148,6 @@ def _kind_words(source: SourceInfo, cited: bool) -> str:
     return ", ".join(words)
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _stamp(timestamp: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
 
@@ -137,30 +168,35 @@ def render_markdown(notebook: Notebook, runs: Sequence[RunRecord]) -> str:
     if notebook.tags:
         meta.insert(0, "tags: " + ", ".join(_md_text(t) for t in notebook.tags))
     parts += ["_" + " · ".join(meta) + "_", ""]
+    own, top = heading_levels(notebook, runs)
     for run in runs:
-        parts += _run_markdown(run)
+        parts += _run_markdown(run, own, top)
     return "\n".join(parts).rstrip() + "\n"
 
 
-def _run_markdown(run: RunRecord) -> list[str]:
+def _run_markdown(run: RunRecord, own: bool = True, top: int = 3) -> list[str]:
     sources = cited_sources(run)
-    lines = [f"## {_md_text(run.question)}", ""]
+    lines = [f"## {_md_text(run.question)}", ""] if own else []
     if run.status != "answered":
         lines += [f"**Status:** {_md_text(STATUS_WORDS.get(run.status, run.status))}", ""]
     if run.error:
         lines += [f"**Error:** {_md_text(run.error)}", ""]
-    lines += [safe_markdown(run.answer.strip(), sources.cite) or "_No answer._", ""]
+    answer, boxed = short_answer(run.answer.strip())
+    if boxed is not None:
+        lines += [f"**Short answer:** {_md_text(boxed)}", ""]
+    numbered = number_citations(answer, sources.numbers, "markdown")
+    lines += [safe_markdown(numbered, top=top) or "_No answer._", ""]
     if sources.listed or sources.unknown_citations:
-        lines += ["### Sources", ""]
+        lines += ["#" * top + " Sources", ""]
         for source, cited in sources.listed:
             title = _md_text(source.title or source.url)
-            if is_web_url(source.url):
-                shown = f"[{title}]({markdown_url(source.url)})"
+            if is_web_url(source.url):  # the address in view, as a link
+                shown = f"{title} — [{_md_text(source.url)}]({markdown_url(source.url)})"
             else:  # not a web address: shown, never a link
                 shown = (
                     title if title == _md_text(source.url) else f"{title} ({_md_text(source.url)})"
                 )
-            lines.append(f"- [{source.n}] {shown} — {_kind_words(source, cited)}")
+            lines.append(f"- [{source.n}] {shown} ({_kind_words(source, cited)})")
         for url in sources.unknown_citations:
             lines.append(f"- {_md_text(url)} — cited but never read (unverified)")
         if sources.unlisted_results:
@@ -211,6 +247,24 @@ details { margin: 0.5em 0; }
 summary { cursor: pointer; color: #424245; }
 .reasoning { color: #424245; }
 """
+_SOURCES_LIST = '<ol class="sources" style="list-style-type: none"'
+# for the PDF, laid out by Qt: fonts that exist on macOS first (CJK included), generic
+# families last so that elsewhere it falls back cleanly; no shaded <pre> (Qt shades each
+# line apart); Qt draws no border on a quote, so a quote is set in and in italics. Qt has
+# no "keep with next" (page-break-after: avoid is ignored), so a heading can still end
+# a page.
+PRINT_STYLE = """
+body { font-family: "Helvetica Neue", Helvetica, "PingFang SC", "Hiragino Sans",
+  "Noto Sans CJK SC", Arial, sans-serif; margin: 0; padding: 0; }
+h1, h2, h3, h4, h5, h6 { margin-left: 0; padding-left: 0; text-indent: 0; }
+h1 { font-size: 1.7em; margin-top: 0; }
+pre, code { font-family: Menlo, "SF Mono", "DejaVu Sans Mono", Consolas, "Courier New",
+  monospace; }
+pre { background: transparent; padding: 0; margin-left: 1em; }
+blockquote { margin-left: 1.5em; font-style: italic; color: #424245; }
+.reasoning { color: #424245; font-size: 0.9em; }
+ol.sources { margin-left: 0; padding-left: 0; }
+"""
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
 
@@ -241,13 +295,14 @@ def _layout_words() -> str:
     return f"more than {PDF_LAYOUT_MAX // 1_000_000} million characters to lay out"
 
 
-def _html_head(title: str) -> str:
+def _html_head(title: str, printable: bool = False) -> str:
+    style = STYLE + PRINT_STYLE if printable else STYLE
     return (
         '<meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<meta name="generator" content="ii-desktop"><title>{title}</title>'
-        f"<style>{STYLE}</style>"
+        f"<style>{style}</style>"
     )
 
 
@@ -262,7 +317,7 @@ def _html_start(notebook: Notebook, runs: int, printable: bool) -> list[str]:
         meta.insert(0, "tags: " + ", ".join(notebook.tags))
     line = _cut(" · ".join(meta), PDF_FIELD_CHARS, printable)
     return [
-        f'<!DOCTYPE html>\n<html lang="en"><head>{_html_head(title)}</head>\n<body>',
+        f'<!DOCTYPE html>\n<html lang="en"><head>{_html_head(title, printable)}</head>\n<body>',
         f"<h1>{title}</h1>",
         f'<p class="meta">{_h(line)}</p>',
     ]
@@ -277,7 +332,8 @@ def render_html(notebook: Notebook, runs: Sequence[RunRecord], printable: bool =
     ``printable`` is the variant Qt lays out for the PDF: nothing folded, and each text
     cut to what a page holds (PDF_TEXT_CHARS, PDF_FIELD_CHARS, BLOCK_CHARS a block)."""
     parts = _html_start(notebook, len(runs), printable)
-    parts += [_run_html(run, printable) for run in runs]
+    own, top = heading_levels(notebook, runs)
+    parts += [_run_html(run, printable, own, top) for run in runs]
     return "\n".join(parts) + "\n" + _HTML_END
 
 
@@ -288,8 +344,9 @@ def printable_html(notebook: Notebook, runs: Sequence[RunRecord]) -> str:
         raise too_long_for_pdf(f"{len(runs):,} runs; a PDF takes at most {PDF_RUNS_MAX:,}")
     parts = _html_start(notebook, len(runs), printable=True)
     cost = sum(layout_cost(p) for p in parts)
+    own, top = heading_levels(notebook, runs)
     for run in runs:
-        part = _run_html(run, printable=True)
+        part = _run_html(run, True, own, top)
         cost += layout_cost(part)
         if cost > PDF_LAYOUT_MAX:
             raise too_long_for_pdf(_layout_words())
@@ -310,10 +367,10 @@ def _field(text: str, printable: bool) -> str:
     return _h(_cut(_flat(text), PDF_FIELD_CHARS, printable))
 
 
-def _folded(summary: str, content: str, printable: bool) -> str:
+def _folded(summary: str, content: str, printable: bool, top: int = 3) -> str:
     """``summary`` is plain text; ``content`` is HTML already."""
     if printable:
-        return f"<h3>{_h(summary)}</h3>\n{content}"
+        return f"<h{top}>{_h(summary)}</h{top}>\n{content}"
     return f"<details><summary>{_h(summary)}</summary>\n{content}\n</details>"
 
 
@@ -328,36 +385,61 @@ def _items(tag: str, items: list[str], printable: bool, start: int = 1) -> str:
     return "\n".join(out)
 
 
-def _run_html(run: RunRecord, printable: bool) -> str:
+def _reasoning_html(reasoning: str, printable: bool) -> str:
+    """Reasoning as written; for print, as plain paragraphs of at most BLOCK_CHARS (Qt
+    paints each line of a shaded ``<pre>`` as a block of its own, a blank one as a bar)."""
+    if not printable:
+        return f'<pre class="reasoning">{_h(reasoning)}</pre>'
+    out = []
+    for paragraph in reasoning.split("\n\n"):
+        lines = [p for line in paragraph.strip("\n").split("\n") for p in pieces(line, BLOCK_CHARS)]
+        group: list[str] = []
+        size = 0
+        for line in [*lines, None]:
+            if group and (line is None or size + len(line) > BLOCK_CHARS):
+                out.append('<p class="reasoning">' + "<br>".join(_h(x) for x in group) + "</p>")
+                group, size = [], 0
+            if line is not None and line.strip():
+                group.append(line)
+                size += len(line)
+    return "\n".join(out)
+
+
+def _run_html(run: RunRecord, printable: bool, own: bool = True, top: int = 3) -> str:
     sources = cited_sources(run)
-    out = [
-        f'<section class="run" id="run-{_h(run.id)}">',
-        f"<h2>{_field(run.question, printable)}</h2>",
-    ]
+    out = [f'<section class="run" id="run-{_h(run.id)}">']
+    if own:
+        out.append(f"<h2>{_field(run.question, printable)}</h2>")
     if run.status != "answered":
         out.append(f'<p class="status">{_h(STATUS_WORDS.get(run.status, run.status))}</p>')
     if run.error:
         out.append(f'<p class="error">{_field(run.error, printable)}</p>')
-    answer = _cut(run.answer.strip(), PDF_TEXT_CHARS, printable)
+    answer, boxed = short_answer(run.answer.strip())
+    if boxed is not None:
+        shown = _field(boxed, printable)
+        out.append(f'<p class="short"><strong>Short answer:</strong> {shown}</p>')
+    answer = _cut(answer, PDF_TEXT_CHARS, printable)
     rendered = (
-        markdown_to_html(answer, sources.cite, printable)
+        markdown_to_html(number_citations(answer, sources.numbers, "html"), None, printable, top)
         if answer
         else "<p><em>No answer.</em></p>"
     )
     out.append(f'<div class="answer">{rendered}</div>')
     if sources.listed or sources.unknown_citations:
-        out.append("<h3>Sources</h3>")
+        out.append(f"<h{top}>Sources</h{top}>")
         listed = []
         for source, cited in sources.listed:
+            # the number also as text: a list skips the sources it leaves out, which
+            # Qt's numbering (from the list's start, ignoring "value") would not
             label = html_link(source.url, _field(source.title or source.url, printable))
             listed.append(
-                f'<li value="{_h(source.n)}">{label} '
+                f'<li value="{_h(source.n)}">[{_h(source.n)}] {label} '
                 f'<span class="kind">({_h(_kind_words(source, cited))})</span><br>'
-                f'<span class="url">{_field(source.url, printable)}</span></li>'
+                f'<span class="url">{html_link(source.url, _field(source.url, printable))}'
+                "</span></li>"
             )
         if listed:
-            first = sources.listed[0][0].n
-            out.append(_items("ol", listed, printable, start=first if printable else 1))
+            out.append(_items("ol", listed, printable).replace("<ol", _SOURCES_LIST))
         if sources.unknown_citations:
             unknown = [f"<li>{_field(u, printable)}</li>" for u in sources.unknown_citations]
             out.append('<p class="more">Cited but never read (unverified):</p>')
@@ -367,11 +449,7 @@ def _run_html(run: RunRecord, printable: bool) -> str:
             out.append(f'<p class="more">and {_h(more)}</p>')
     reasoning = _cut(run.log.reasoning.strip(), PDF_TEXT_CHARS, printable)
     if reasoning:
-        if printable:  # each line of a <pre> is a block of its own for Qt
-            reasoning = "\n".join(
-                piece for line in reasoning.split("\n") for piece in pieces(line, BLOCK_CHARS)
-            )
-        out.append(_folded("Reasoning", f'<pre class="reasoning">{_h(reasoning)}</pre>', printable))
+        out.append(_folded("Reasoning", _reasoning_html(reasoning, printable), printable, top))
     tools = list(run.log.tools.values())
     if tools:
         calls = [
@@ -384,6 +462,7 @@ def _run_html(run: RunRecord, printable: bool) -> str:
                 f"Tool activity ({plural(len(tools), 'call')})",
                 _items("ul", calls, printable),
                 printable,
+                top,
             )
         )
     out.append("</section>")

@@ -1,13 +1,11 @@
-"""Answers are Markdown; exports turn their cited URLs into numbered citations.
+"""Answers are Markdown; exports show them with numbered citations.
 
 ``safe_markdown`` keeps an answer's Markdown (headings, lists, tables, code, bold, links)
-and numbers its citations, but lets nothing through that a Markdown viewer would turn
-into raw HTML or a link to anything but http(s). ``markdown_to_html`` renders the subset
-the model writes (headings, paragraphs, lists, quotes, code, pipe tables, links, bold,
-italic) into HTML where every piece of text is escaped and only http(s) links survive;
-its printable variant also keeps every block short, as Qt's layout needs. No markdown
-library: the output must be safe and self-contained. Every pattern here runs in time
-linear in its input, however hostile.
+but lets nothing through that a Markdown viewer would turn into raw HTML or a link to
+anything but http(s). ``markdown_to_html`` renders an answer with markdown-it (raw HTML
+off, links checked, no images); its printable variant also keeps every block short, as
+Qt's layout needs. Citations are numbered by ``research.citations.number_citations``
+before either. Every pattern here runs in time linear in its input, however hostile.
 """
 
 from __future__ import annotations
@@ -18,7 +16,27 @@ import string
 from collections.abc import Callable
 from html import escape
 
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from ii_desktop.research.citations import markdown_url, number_citations
+
 Cite = Callable[[str], int | None]
+
+__all__ = [
+    "BLOCK_CHARS",
+    "LIST_ITEMS",
+    "QUOTE_DEPTH",
+    "Cite",
+    "fenced",
+    "html_link",
+    "is_web_url",
+    "markdown_to_html",
+    "markdown_url",
+    "pieces",
+    "safe_markdown",
+    "shift_headings",
+]
 
 # Qt lays out a block (paragraph, list item, heading) in time growing with the square of
 # its length, and a list in time growing with the square of its items: printable HTML
@@ -31,26 +49,14 @@ _TRAILING = ".,;:!?'\""
 # a label stops at any bracket, so no text is scanned twice by successive labels
 _LINK_PATTERN = r"\[(?P<label>[^\[\]\n]+)\]\((?P<href>https?://[^\s)]+)\)"
 _URL_PATTERN = r"https?://[^\s<>\"'\])}]+"
-_INLINE = re.compile(
-    rf"(?P<code>`[^`\n]+`)|(?P<link>{_LINK_PATTERN})|(?P<url>{_URL_PATTERN})", re.IGNORECASE
-)
 _LINK = re.compile(_LINK_PATTERN, re.IGNORECASE)
 _URL = re.compile(_URL_PATTERN, re.IGNORECASE)
-# bold never spans another "**", so each opener scans only up to the next one
-_BOLD = re.compile(r"\*\*(?=\S)((?:[^*]|\*(?!\*))+?)(?<=\S)\*\*")
-_ITALIC = re.compile(r"(?<![*\w])\*(?=\S)([^*]+?)(?<=\S)\*(?!\*)")
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*)$")
-_BULLET = re.compile(r"^\s{0,3}[-*+]\s+(.*)$")
-_NUMBERED = re.compile(r"^\s{0,3}(\d{1,9})[.)]\s+(.*)$")
-_RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _TICKS = re.compile(r"`+")
 _FENCE_INFO = re.compile(r"[\w.+#-]{1,40}")
 # attribute syntax some Markdown dialects read after a span or at a line's start
 # (kramdown's {: onclick=...}, pandoc's {key=value}): it must stay text
 _ATTRIBUTES = re.compile(r"\{\s*(?:[:#.]|[\w-]+\s*=)")
 _PUNCTUATION = frozenset(string.punctuation)
-_URL_ESCAPES = frozenset(' ()<>[]`"\\')
 
 
 def _split_url(url: str) -> tuple[str, str]:
@@ -72,13 +78,6 @@ def fenced(text: str, info: str = "") -> str:
     return f"{fence}{info}\n{text}\n{fence}"
 
 
-def markdown_url(url: str) -> str:
-    """An http(s) URL as a Markdown link target: nothing in it can end the link."""
-    return "".join(
-        f"%{ord(ch):02X}" if ch in _URL_ESCAPES or ch.isspace() else ch for ch in url.strip()
-    )
-
-
 def _code_span(content: str) -> str:
     ticks = "`" * (_longest_run(content) + 1)
     pad = " " if content.startswith("`") or content.endswith("`") else ""
@@ -88,9 +87,8 @@ def _code_span(content: str) -> str:
 class _Line:
     """One line of an answer made safe for Markdown, character by character."""
 
-    def __init__(self, line: str, cite: Cite) -> None:
+    def __init__(self, line: str) -> None:
         self.line = line
-        self.cite = cite
         # start of every backtick run, by length: a code span closes at the next run of
         # exactly its opener's length (found by bisection, so the scan stays linear)
         self.runs: dict[int, list[int]] = {}
@@ -125,16 +123,11 @@ class _Line:
                 label = self.safe(m.start("label"), m.end("label"), links=False)
                 out.append(f"[{label}]({markdown_url(href)})")
                 i = m.end()
-                if n := self.cite(href):
-                    # "[n]" right before "(" would be a link of its own: escaped there
-                    out.append(f" \\[{n}\\]" if line[i : i + 1] == "(" else f" [{n}]")
                 continue
             if links and ch in "hH" and (m := _URL.match(line, i, end)):
                 url, _trailing = _split_url(m.group())
                 if url:
-                    n = self.cite(url)
-                    shown = markdown_url(url)
-                    out.append(f"[[{n}]]({shown})" if n else shown)
+                    out.append(markdown_url(url))
                     i += len(url)  # the trailing punctuation is text like any other
                     continue
             if ch == "!" and links and (line[i + 1 : i + 2] == "[" or _URL.match(line, i + 1, end)):
@@ -151,12 +144,17 @@ class _Line:
         return "".join(out)
 
 
-def safe_markdown(text: str, cite: Cite) -> str:
-    """An answer's Markdown with each cited URL numbered (a bare URL becomes
-    ``[[n]](url)``, a link gets `` [n]`` after it) and nothing a viewer could render as
-    raw HTML or as a link to anything but http(s): ``<`` outside code becomes ``&lt;``,
-    brackets and backticks that form no http(s) link or code span are escaped, and each
-    code block is fenced anew so that nothing in it can close it early."""
+def safe_markdown(text: str, cite: Cite | None = None, top: int = 0) -> str:
+    """An answer's Markdown with nothing a viewer could render as raw HTML or as a link
+    to anything but http(s): ``<`` outside code becomes ``&lt;``, brackets and backticks
+    that form no http(s) link or code span are escaped, and each code block is fenced
+    anew so that nothing in it can close it early. ``cite``, when given, first numbers
+    the citations (``number_citations``: a cited source becomes ``[n](url)``); ``top``,
+    when given, shifts the headings so the highest is at that level."""
+    if cite is not None:
+        text = number_citations(text, cite, "markdown")
+    if top:
+        text = shift_headings(text, top)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     out: list[str] = []
     i = 0
@@ -175,13 +173,9 @@ def safe_markdown(text: str, cite: Cite) -> str:
             i += 1
             continue
         line = lines[i]
-        out.append(_Line(line, cite).safe(0, len(line), links=True))
+        out.append(_Line(line).safe(0, len(line), links=True))
         i += 1
     return "\n".join(out).strip("\n")
-
-
-def _emphasis(escaped: str) -> str:
-    return _ITALIC.sub(r"<em>\1</em>", _BOLD.sub(r"<strong>\1</strong>", escaped))
 
 
 def is_web_url(url: str) -> bool:
@@ -194,51 +188,6 @@ def html_link(url: str, label: str) -> str:
     if not is_web_url(url):
         return label
     return f'<a href="{escape(url.strip(), quote=True)}">{label}</a>'
-
-
-def _link(url: str, label: str) -> str:
-    return html_link(url, label)
-
-
-def inline_html(text: str, cite: Cite) -> str:
-    out: list[str] = []
-    pos = 0
-    for m in _INLINE.finditer(text):
-        out.append(_emphasis(escape(text[pos : m.start()])))
-        pos = m.end()
-        if m.group("code"):
-            out.append(f"<code>{escape(m.group('code')[1:-1])}</code>")
-        elif m.group("link"):
-            href = m.group("href")
-            out.append(_link(href, _emphasis(escape(m.group("label")))))
-            n = cite(href)
-            if n:
-                out.append(f'<sup class="cite">[{n}]</sup>')
-        else:
-            url, trailing = _split_url(m.group("url"))
-            n = cite(url)
-            out.append(_link(url, f"[{n}]" if n else escape(url)))
-            out.append(escape(trailing))
-    out.append(_emphasis(escape(text[pos:])))
-    return "".join(out)
-
-
-def _cells(line: str) -> list[str]:
-    line = line.strip()
-    if line.startswith("|"):
-        line = line[1:]
-    if line.endswith("|"):
-        line = line[:-1]
-    return [c.strip() for c in line.split("|")]
-
-
-def _heading_text(text: str) -> str:
-    """A heading's text without its closing ``#`` run (which needs a space before it)."""
-    text = text.rstrip()
-    bare = text.rstrip("#")
-    if bare != text and (not bare or bare[-1] in " \t"):
-        return bare.rstrip()
-    return text
 
 
 def pieces(text: str, size: int) -> list[str]:
@@ -254,112 +203,130 @@ def pieces(text: str, size: int) -> list[str]:
     return out
 
 
-def _short(text: str, printable: bool) -> str:
-    """A heading, list item or cell for print: one block, so cut at BLOCK_CHARS."""
-    if printable and len(text) > BLOCK_CHARS:
-        return text[: BLOCK_CHARS - 1] + "…"
-    return text
+# --- headings -------------------------------------------------------------------------
+
+_ATX = re.compile(r"^( {0,3})(#{1,6})(?=[ \t]|$)")
 
 
-def _list_html(tag: str, items: list[str], printable: bool) -> str:
-    """A list; for print, in runs of LIST_ITEMS, numbers going on from one to the next."""
-    step = LIST_ITEMS if printable else max(1, len(items))
-    out = []
-    for first in range(0, len(items), step):
-        start = f' start="{first + 1}"' if tag == "ol" and first else ""
-        body = "".join(f"<li>{item}</li>" for item in items[first : first + step])
-        out.append(f"<{tag}{start}>{body}</{tag}>")
-    return "\n".join(out)
-
-
-def markdown_to_html(text: str, cite: Cite, printable: bool = False, depth: int = 0) -> str:
-    """HTML for an answer; unknown constructs come out as escaped paragraphs.
-
-    ``printable`` keeps every block to BLOCK_CHARS and every list to LIST_ITEMS, for Qt's
-    layout: a long paragraph is split, a long heading, item or cell is cut."""
-    lines = text.replace("\r\n", "\n").split("\n")
-    out: list[str] = []
-    paragraph: list[str] = []
-    i = 0
-
-    def close_paragraph() -> None:
-        if not paragraph:
-            return
-        groups: list[list[str]] = [[]]
-        size = 0
-        for line in paragraph:
-            for piece in pieces(line, BLOCK_CHARS) if printable else [line]:
-                if printable and groups[-1] and size + len(piece) > BLOCK_CHARS:
-                    groups.append([])
-                    size = 0
-                groups[-1].append(piece)
-                size += len(piece)
-        for group in groups:
-            out.append("<p>" + "<br>\n".join(inline_html(p, cite) for p in group) + "</p>")
-        paragraph.clear()
-
-    while i < len(lines):
-        line = lines[i]
+def shift_headings(markdown: str, top: int) -> str:
+    """Markdown whose highest heading is at level ``top`` (the others keep their depth
+    below it, at most 6), so an answer's headings sit below the question's. Code is
+    left alone."""
+    lines = markdown.split("\n")
+    fence = ""
+    levels: list[tuple[int, int]] = []  # (line, level)
+    for k, line in enumerate(lines):
         stripped = line.strip()
+        if fence:
+            if stripped.startswith(fence):
+                fence = ""
+            continue
         if stripped.startswith("```") or stripped.startswith("~~~"):
-            close_paragraph()
             fence = stripped[:3]
-            body: list[str] = []
-            i += 1
-            while i < len(lines) and not lines[i].strip().startswith(fence):
-                body += pieces(lines[i], BLOCK_CHARS) if printable else [lines[i]]
-                i += 1
-            out.append("<pre><code>" + escape("\n".join(body)) + "</code></pre>")
-            i += 1
             continue
-        if not stripped:
-            close_paragraph()
-        elif heading := _HEADING.match(stripped):
-            close_paragraph()
-            level = min(len(heading.group(1)) + 2, 6)  # the notebook owns h1 and h2
-            shown = _short(_heading_text(heading.group(2)), printable)
-            out.append(f"<h{level}>{inline_html(shown, cite)}</h{level}>")
-        elif _RULE.match(line):
-            close_paragraph()
-            out.append("<hr>")
-        elif _BULLET.match(line) or _NUMBERED.match(line):
-            close_paragraph()
-            numbered = bool(_NUMBERED.match(line))
-            pattern = _NUMBERED if numbered else _BULLET
-            items: list[str] = []
-            while i < len(lines) and (m := pattern.match(lines[i])):
-                items.append(inline_html(_short(m.group(m.lastindex or 1), printable), cite))
-                i += 1
-            out.append(_list_html("ol" if numbered else "ul", items, printable))
-            continue
-        elif stripped.startswith(">") and depth < QUOTE_DEPTH:
-            close_paragraph()
-            quoted: list[str] = []
-            while i < len(lines) and lines[i].strip().startswith(">"):
-                quoted.append(lines[i].strip()[1:].lstrip())
-                i += 1
-            inner = markdown_to_html(chr(10).join(quoted), cite, printable, depth + 1)
-            out.append(f"<blockquote>{inner}</blockquote>")
-            continue
-        elif "|" in stripped and i + 1 < len(lines) and _TABLE_RULE.match(lines[i + 1]):
-            close_paragraph()
+        if m := _ATX.match(line):
+            levels.append((k, len(m.group(2))))
+    if not levels:
+        return markdown
+    shift = top - min(level for _, level in levels)
+    if shift <= 0:
+        return markdown
+    for k, level in levels:
+        m = _ATX.match(lines[k])
+        assert m is not None
+        lines[k] = m.group(1) + "#" * min(6, level + shift) + lines[k][m.end() :]
+    return "\n".join(lines)
 
-            def row(line: str, tag: str) -> str:
-                cells = (inline_html(_short(c, printable), cite) for c in _cells(line))
-                return "".join(f"<{tag}>{c}</{tag}>" for c in cells)
 
-            head = row(line, "th")
-            rows: list[str] = []
-            i += 2
-            while i < len(lines) and "|" in lines[i] and lines[i].strip():
-                rows.append(f"<tr>{row(lines[i], 'td')}</tr>")
-                i += 1
-            out.append(
-                f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-            )
+# --- HTML: markdown-it, raw HTML off, links checked ------------------------------------
+
+_SAFE_LINK = re.compile(r"(?:https?://[^\s]|mailto:[^\s]|#)", re.IGNORECASE)
+_QUOTES = re.compile(r"^(?:[ \t]{0,3}>){" + str(QUOTE_DEPTH) + r"}[ \t]{0,3}(?=>)")
+
+
+def _valid_link(url: str) -> bool:
+    """http(s), mailto and in-page anchors; never javascript:, data:, files or relative."""
+    return _SAFE_LINK.match(url.strip()) is not None
+
+
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "breaks": True, "xhtmlOut": False})
+    md.enable(["table", "strikethrough"])
+    md.disable("image")  # a picture would load from anywhere: its text stays text
+    md.validateLink = _valid_link  # type: ignore[method-assign]
+    return md
+
+
+_MD = _parser()
+
+
+def _shallow_quotes(text: str) -> str:
+    """Quote markers past QUOTE_DEPTH escaped, so deeper quotes show as text."""
+    return "\n".join(_QUOTES.sub(lambda m: m.group() + "\\", line) for line in text.split("\n"))
+
+
+def _inline(text: str, like: Token) -> Token:
+    token = _MD.parseInline(text, {})[0]
+    token.level, token.map = like.level, like.map
+    return token
+
+
+def _printable(tokens: list[Token]) -> list[Token]:
+    """Tokens for Qt's layout: no block over BLOCK_CHARS (a paragraph is split, a heading,
+    item or cell cut) and no list over LIST_ITEMS items (split, numbering going on)."""
+    out: list[Token] = []
+    lists: list[tuple[Token, int]] = []  # open list, items so far
+    for k, token in enumerate(tokens):
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            lists.append((token, 0))
+        elif token.type in ("bullet_list_close", "ordered_list_close") and lists:
+            lists.pop()
+        elif token.type == "list_item_open" and lists:
+            opened, count = lists[-1]
+            if count and count % LIST_ITEMS == 0:
+                close = Token(opened.type.replace("_open", "_close"), opened.tag, -1, block=True)
+                again = Token(opened.type, opened.tag, 1, attrs=dict(opened.attrs), block=True)
+                again.markup, again.level = opened.markup, opened.level
+                if opened.type == "ordered_list_open":
+                    again.attrSet("start", int(opened.attrGet("start") or 1) + count)
+                out += [close, again]
+            lists[-1] = (opened, count + 1)
+        elif token.type in ("fence", "code_block"):
+            lines = token.content.split("\n")
+            token.content = "\n".join(p for line in lines for p in pieces(line, BLOCK_CHARS))
+        elif token.type == "inline" and len(token.content) > BLOCK_CHARS:
+            before = tokens[k - 1] if k else None
+            if before is not None and before.type == "paragraph_open" and not before.hidden:
+                # one paragraph becomes several: close the open one after each piece
+                parts = pieces(token.content, BLOCK_CHARS)
+                for i, part in enumerate(parts):
+                    if i:
+                        out += [
+                            Token("paragraph_close", "p", -1, block=True),
+                            Token("paragraph_open", "p", 1, block=True),
+                        ]
+                    out.append(_inline(part, token))
+                continue
+            out.append(_inline(token.content[: BLOCK_CHARS - 1] + "…", token))
             continue
-        else:
-            paragraph.append(stripped)
-        i += 1
-    close_paragraph()
-    return "\n".join(out)
+        out.append(token)
+    return out
+
+
+def markdown_to_html(
+    text: str, cite: Cite | None = None, printable: bool = False, top: int = 3
+) -> str:
+    """HTML for an answer, by markdown-it: raw HTML shown as text, links only to http(s),
+    mailto or an anchor, no images, tables and strikethrough on; headings shifted so the
+    highest is ``<h{top}>`` (the notebook owns the ones above).
+
+    ``cite``, when given, numbers the citations first (``number_citations``); exports
+    number them themselves, with the run's titles. ``printable`` keeps every block to
+    BLOCK_CHARS and every list to LIST_ITEMS, for Qt's layout."""
+    if cite is not None:
+        text = number_citations(text, cite, "html")
+    text = shift_headings(_shallow_quotes(text.replace("\r\n", "\n")), top)
+    tokens = _MD.parse(text)
+    if printable:
+        tokens = _printable(tokens)
+    return str(_MD.renderer.render(tokens, _MD.options, {})).strip("\n")

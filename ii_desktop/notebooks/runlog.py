@@ -21,6 +21,7 @@ from ii_desktop.agent.events import (
     ToolResult,
 )
 from ii_desktop.core.events import Event
+from ii_desktop.core.text import plural
 
 
 @dataclass
@@ -51,7 +52,7 @@ class ToolActivity:
         if self.name == "web_search":
             results = self.data.get("results") or []
             provider = self.data.get("provider") or "search"
-            return f"{len(results)} results from {provider}{reused}"
+            return f"{plural(len(results), 'result')} from {provider}{reused}"
         if self.name == "web_visit":
             title = self.data.get("title") or self.data.get("final_url") or "page"
             return f"read “{title}”{reused}"

@@ -242,3 +242,16 @@ def test_a_server_address_without_a_scheme_is_refused_with_the_fix():
     assert done.returncode == 2
     assert "did you mean http://127.0.0.1:8765?" in done.stderr
     assert "UnsupportedProtocol" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_export_takes_its_format_from_the_file_name(replay, tmp_path):
+    assert ask(replay).returncode == 0
+    with NotebookStore.open(app_paths()) as store:
+        (notebook,) = store.notebooks()
+    done = cli("notebook", "export", notebook.id, "-o", str(tmp_path / "six.md"))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "six.md").read_text().startswith("# What is six times seven?")
+    assert cli("notebook", "export", notebook.id, "-o", str(tmp_path / "six.HTML")).returncode == 0
+    assert (tmp_path / "six.HTML").read_text().lstrip().lower().startswith("<!doctype html")
+    refused = cli("notebook", "export", notebook.id, "-o", str(tmp_path / "six"))
+    assert refused.returncode == 2 and "add --format md|html|pdf|json" in refused.stderr

@@ -142,7 +142,9 @@ def test_the_ask_transcript_prints_no_escape_codes_nor_keys(monkeypatch, forget_
     assert_printable(text.replace(DIM, "").replace(BOLD, "").replace(RESET, ""))
     assert key not in text
     assert "Run failed: server said" in text and "[1] Page" in text
-    assert "The answer ]0;pwned is 42." in text
+    # the answer is held back to whole citations, so the split sequence is whole again
+    # when it is written, and dropped as one
+    assert "The answer  is 42." in text or "The answer ]0;pwned is 42." in text
 
 
 def test_ask_json_lines_stay_valid_json(capsys):
@@ -211,3 +213,21 @@ def test_an_answer_the_run_went_on_from_is_marked_a_draft_and_the_last_is_final(
     assert first.startswith("Answer\nParis, I think.")
     assert "Revised answer\nParis [1]." in rest
     assert rest.count("Answer") == 0 and "draft" not in rest
+
+
+def test_the_transcript_numbers_citations_as_notebook_show_does():
+    out = io.StringIO()
+    show = Transcript(out, color=False)
+    url = "https://example.org/seine"
+    show(Source("r", 1, url, "The Seine", "page"))
+    for piece in [
+        "The Seine is 777 km long [https://exa",
+        "mple.org/seine]. It rises",
+        " in Burgundy.",
+    ]:
+        show(Answer("r", piece))
+    show(RunFinished("r", "answered", f"The Seine is 777 km long [{url}]. It rises in Burgundy."))
+    text = out.getvalue()
+    assert "Answer\nThe Seine is 777 km long [1]. It rises in Burgundy.\n" in text
+    assert f"[1] The Seine (read) — {url}" in text
+    assert text.count("777 km") == 1, "the answer is not printed twice"

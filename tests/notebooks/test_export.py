@@ -42,11 +42,12 @@ def test_markdown_has_numbered_citations_sources_and_folded_details(store, noteb
     assert md.startswith("# Landmarks\n")
     assert "tags: paris" in md
     assert f"## {QUESTION}" in md
-    # the bare URL becomes citation [1]; the Markdown link keeps its text and gets [2]
-    assert f"including its antennas ([[1]]({WIKI}))" in md
-    assert f"([official figures]({TOUR}) [2])" in md
-    assert f"- [1] [Eiffel Tower - Wikipedia]({WIKI}) — read, cited" in md
-    assert f"- [2] [Key figures | Eiffel Tower]({TOUR}) — search result, cited" in md
+    # "(URL)" becomes citation [1]; the Markdown link keeps its text and gets [2]
+    assert f"including its antennas [1]({WIKI})." in md
+    assert "[[" not in md
+    assert f"([official figures]({TOUR}) [2]({TOUR}))" in md
+    assert f"- [1] Eiffel Tower - Wikipedia — [{WIKI}]({WIKI}) (read, cited)" in md
+    assert f"- [2] Key figures | Eiffel Tower — [{TOUR}]({TOUR}) (search result, cited)" in md
     assert "- and 1 other search result\n" in md
     reasoning = "```text\nThe user asks for the height; search.\n\nWikipedia looks reliable"
     assert f"<details>\n<summary>Reasoning</summary>\n\n{reasoning}" in md
@@ -89,9 +90,11 @@ def test_html_is_self_contained_escaped_and_complete(store):
 def test_html_renders_the_answer_and_numbers_its_citations(store, notebook):
     page = render_html(notebook, store.runs(notebook.id))
     assert "<strong>330 metres</strong>" in page
-    assert f'<a href="{WIKI}">[1]</a>' in page
-    assert f'<a href="{TOUR}">official figures</a><sup class="cite">[2]</sup>' in page
-    assert '<li value="1">' in page and '<li value="2">' in page
+    assert f'including its antennas <a href="{WIKI}">[1]</a>.' in page
+    assert f'<a href="{TOUR}">official figures</a> <a href="{TOUR}">[2]</a>' in page
+    assert "<sup" not in page and "[[" not in page
+    assert f'<li value="1">[1] <a href="{WIKI}">Eiffel Tower - Wikipedia</a>' in page
+    assert f'<span class="url"><a href="{TOUR}">{TOUR}</a></span>' in page
     printable = render_html(notebook, store.runs(notebook.id), printable=True)
     assert "<details>" not in printable and "<h3>Reasoning</h3>" in printable
 

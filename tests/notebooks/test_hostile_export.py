@@ -136,7 +136,7 @@ def test_markdown_export_keeps_an_answers_formatting_and_citations(store):
     events += [Answer("run-f", answer), RunFinished("run-f", "answered", answer)]
     notebook = _notebook(store, events)
     md = render_markdown(notebook, store.runs(notebook.id))
-    assert f"**330 metres** tall, *with* its antennas ([[1]]({WIKI}))." in md
+    assert f"**330 metres** tall, *with* its antennas [1]({WIKI})." in md
     assert "- first point\n- second `a < b` point" in md
     assert "1. one\n2. two" in md
     assert "| Part | Height |\n|---|---|\n| top | 330 m |" in md

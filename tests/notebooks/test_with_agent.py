@@ -77,7 +77,7 @@ def test_a_run_is_saved_and_a_follow_up_continues_its_conversation(ctx):
         assert earlier.past_runs == [run.history_entry]
         assert earlier.system_prompt == run.messages[0]["content"]
         assert store.page(PARIS) is not None
-        assert f"[[1]]({PARIS})" in render_markdown(store.notebook(summary.id), [saved])
+        assert f"[1]({PARIS})" in render_markdown(store.notebook(summary.id), [saved])
 
     _, again, engine, _ = ask("How many people live there?", FOLLOW_UP, ctx, "France")
     # the follow-up is the same conversation, under the same KV-cache id; what the model
