@@ -44,6 +44,114 @@ def register(commands: Any) -> None:
     add_tool_options(factcheck)
     factcheck.set_defaults(handler=_factcheck)
 
+    for task, what in (
+        ("simpleqa", "SimpleQA CSV (metadata,problem,answer or metadata,question,true_answer)"),
+        ("frames", "FRAMES CSV (Prompt,Answer or question,true_answer)"),
+        ("seal0", "Seal-0 JSONL (question, answer)"),
+    ):
+        qa = tasks.add_parser(
+            task,
+            help=f"short-answer research runs on {what.split(' (')[0]}",
+            description=f"Run each question of a {what} file as a short-answer research run "
+            "and grade the boxed answer. Results land in the data folder's evals/ as they "
+            "come (and each run in a notebook); --resume RUN_ID continues.",
+        )
+        qa.add_argument("file", type=Path, nargs="?", help="the benchmark file")
+        qa.add_argument("--limit", type=int, metavar="N")
+        qa.add_argument("--offset", type=int, default=0, metavar="N")
+        qa.add_argument("--sample", type=int, metavar="N", help="N questions drawn at random")
+        qa.add_argument("--seed", type=int, default=0, metavar="S", help="for --sample")
+        qa.add_argument(
+            "--judge",
+            choices=["exact", "model"],
+            help="grading (default: model when the engine can grade, else exact)",
+        )
+        qa.add_argument("--resume", metavar="RUN_ID", help="continue this evaluation")
+        qa.add_argument("--concurrency", type=int, default=1, metavar="N")
+        qa.add_argument("--max-rounds", type=int, default=50, metavar="N")
+        qa.add_argument("--json", action="store_true", help="a line per question, then a summary")
+        add_run_engine_options(qa)
+        add_tool_options(qa)
+        qa.set_defaults(handler=_qa, task=task)
+
+    report = tasks.add_parser("report", help="compare evaluation runs side by side (Markdown)")
+    report.add_argument("run_ids", nargs="+", metavar="RUN_ID")
+    report.set_defaults(handler=_report)
+
+
+def _qa(args: argparse.Namespace) -> int:
+    from ii_desktop.evals.qa import Evaluation, choose, load_questions, load_run, new_run
+    from ii_desktop.research import ResearchSession
+
+    for name in ("limit", "sample"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            raise UsageError(f"--{name} must be at least 1.")
+    if args.offset < 0:
+        raise UsageError("--offset must be 0 or more.")
+    paths = paths_from(args)
+    if args.resume:
+        run = load_run(paths, args.resume)
+        if run.task != args.task:
+            raise UsageError(f"Run {run.run_id} is a {run.task} evaluation, not {args.task}.")
+        file = Path(args.file or run.file)
+    elif args.file is None:
+        raise UsageError(f"Give the {args.task} file, or --resume RUN_ID.")
+    else:
+        file = args.file
+    questions = choose(
+        load_questions(args.task, file), args.offset, args.limit, args.sample, args.seed
+    )
+    if not questions:
+        raise UsageError(f"--offset {args.offset} is past the end of {file}.")
+    settings = tool_settings(args, paths)
+    judge = args.judge or ("exact" if args.engine == "replay" else "model")
+    if not args.resume:
+        run = new_run(paths, args.task, file, judge)
+
+    def on_result(row: dict[str, Any]) -> None:
+        if args.json:
+            print(escape_controls(json.dumps(row, ensure_ascii=False)), flush=True)
+        else:
+            done = len(run.results)
+            print(
+                f"[{done}] {row['grade']:<13} {row['question'][:70]!s}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    engine = make_engine(args, paths)
+    session = ResearchSession(paths, settings, engine)
+    try:
+        evaluation = Evaluation(
+            session, run, questions, args.concurrency, args.max_rounds, on_result
+        )
+        summary = _run_interruptibly(evaluation)
+    finally:
+        session.close()
+    if args.json:
+        print(json.dumps(summary), flush=True)
+    else:
+        print(
+            f"{summary['n']} questions: accuracy {summary['accuracy']:.1%}, not attempted "
+            f"{summary['not_attempted']:.1%}; per question {summary['avg_search']:.1f} "
+            f"searches, {summary['avg_visit']:.1f} visits, {summary['avg_seconds']:.1f} s, "
+            f"{summary['avg_tokens']:.0f} tokens; {summary['errors']} errors."
+        )
+        print(
+            f"Run {run.run_id}: `ii-desktop eval report {run.run_id}` compares it, "
+            f"`--resume {run.run_id}` continues it.",
+            file=sys.stderr,
+        )
+    return 130 if evaluation.cancelled else 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from ii_desktop.evals.qa import load_run, report
+
+    paths = paths_from(args)
+    print(report([load_run(paths, run_id) for run_id in args.run_ids]))
+    return 0
+
 
 def _factcheck(args: argparse.Namespace) -> int:
     from ii_desktop.factcheck.evaluate import (

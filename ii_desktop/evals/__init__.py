@@ -1,0 +1,1 @@
+"""Benchmarks run through the app's own run layer (``qa``: SimpleQA, FRAMES, Seal-0)."""
