@@ -181,3 +181,26 @@ def test_the_sidebar_says_a_notebook_is_too_long_for_a_pdf(qtbot, tmp_path, monk
     assert message.startswith("This notebook is too long for a PDF (3 runs")
     assert "Export it as HTML or Markdown instead" in message
     assert not target.exists()
+
+
+def test_a_heading_never_ends_a_page(qapp):
+    from PySide6.QtCore import QSizeF
+    from PySide6.QtGui import QTextDocument
+
+    from ii_desktop.ui.pdf_export import KEEP_BELOW, keep_headings_with_next
+
+    document = QTextDocument()
+    paragraphs = "".join(f"<p>Paragraph {i} of the answer.</p>" for i in range(200))
+    headings = "".join(
+        f"<h2>Part {i}</h2><ul><li>one</li><li>two</li></ul>" + paragraphs[: 900 + 37 * i]
+        for i in range(12)
+    )
+    document.setHtml(headings)
+    document.setPageSize(QSizeF(600, 800))
+    assert keep_headings_with_next(document) > 0
+    layout = document.documentLayout()
+    block = document.begin()
+    while block.isValid():
+        if block.blockFormat().headingLevel():
+            assert layout.blockBoundingRect(block).top() % 800 <= 800 * KEEP_BELOW + 1
+        block = block.next()
