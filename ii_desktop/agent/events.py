@@ -123,8 +123,13 @@ class Stats(Event):
 @event_type("run_finished")
 @dataclass(frozen=True)
 class RunFinished(Event):
-    """The end of a run. ``citations``: ``{url, n, verified}`` for each URL the answer cites;
-    ``verified`` is false for a page the run never visited."""
+    """The end of a run. ``citations``: ``{url, n, verified, support, passage}`` for each
+    URL the answer cites, in order; ``n`` is None for a URL that is none of the run's
+    sources, ``verified`` is false for a page the run never visited. ``support`` is
+    "strong" when a passage of the page, as the model read it, holds the key facts
+    (numbers, dates, names) of the sentence that cites it, else "weak" (always for a page
+    not read); ``passage`` is that passage (at most 400 characters, "" for a page not
+    read). A URL cited by several sentences is judged by its best one."""
 
     run_id: str
     reason: str

@@ -515,7 +515,15 @@ class ResearchRun:
         try:
             return tool.run(call.arguments, self.ctx)
         except Exception as exc:  # a tool bug must not end the run
-            return ToolOutput.failure("tool_error", f"{call.name} failed: {exc}")
+            what = {"web_search": "The search", "web_visit": "The page visit"}.get(
+                call.name or "", "The tool"
+            )
+            detail = str(exc) or type(exc).__name__
+            return ToolOutput.failure(
+                "tool_error",
+                f"{what} stopped on an unexpected problem: {detail.rstrip('.')}.",
+                model_message=f"{call.name} failed: {detail}",
+            )
 
     def _register_sources(self, output: ToolOutput) -> None:
         provenance = getattr(self.ctx, "provenance", None)
@@ -529,6 +537,8 @@ class ResearchRun:
             if ref.kind == "page" and output.data.get("url"):
                 aliases = (str(output.data["url"]),)
             entry, changed = self.sources.add(ref.url, ref.title, ref.kind, aliases)
+            if ref.kind == "page" and output.ok:
+                entry.keep_read_text(output.text)  # what the model saw, not the full page
             if changed:
                 self._emit(Source(self.run_id, entry.n, entry.url, entry.title, entry.kind))
 
@@ -555,7 +565,7 @@ class ResearchRun:
             answer,
             boxed,
             error,
-            self.sources.citations(cited_urls(answer)),
+            self.sources.citations(cited_urls(answer), answer),
             self.rounds,
             self.searches,
             self.visits,

@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
+from ii_desktop.agent.citation_support import support_citations
+from ii_desktop.tools.base import PAGE_TEXT_LIMIT, TRUNCATION_LINE
+
+# what is kept of a page the model read: its view of the page, no more
+READ_TEXT_LIMIT = PAGE_TEXT_LIMIT
+
 
 def url_key(url: str) -> str:
     """A comparison key: scheme-less, lower-case host, no fragment, no trailing slash."""
@@ -28,6 +34,15 @@ class SourceEntry:
     title: str
     kind: str  # search_result | page
     visited: bool = False
+    # the page's text as the model read it (the tool result's text), for checking what
+    # the answer cites from it; empty for a page never read
+    read_text: str = ""
+
+    def keep_read_text(self, text: str) -> None:
+        """Keep what the model read of this page (the first reading, which a second
+        visit repeats), within ``READ_TEXT_LIMIT`` characters."""
+        if not self.read_text:
+            self.read_text = text.replace(TRUNCATION_LINE, " ").strip()[:READ_TEXT_LIMIT]
 
 
 class SourceRegistry:
@@ -58,15 +73,29 @@ class SourceRegistry:
     def lookup(self, url: str) -> SourceEntry | None:
         return self._by_key.get(url_key(url))
 
-    def citations(self, urls: list[str]) -> list[dict[str, object]]:
+    def citations(self, urls: list[str], answer: str = "") -> list[dict[str, object]]:
+        """One entry per cited URL: ``url``, ``n`` (None for a URL that is no source),
+        ``verified`` (the run read the page), ``support`` ("strong" when the passage of
+        the page the model read holds the citing sentence's key facts, else "weak") and
+        ``passage`` (that passage, at most 400 characters; "" for a page not read).
+        See ``citation_support`` for how a sentence is judged."""
+        pages: dict[str, str | None] = {}
+        for url in urls:
+            entry = self.lookup(url)
+            read = entry is not None and entry.visited
+            pages[url] = entry.read_text if entry is not None and read else None
+        judged = support_citations(answer, pages)
         out: list[dict[str, object]] = []
         for url in urls:
             entry = self.lookup(url)
+            support = judged[url]
             out.append(
                 {
                     "url": url,
                     "n": entry.n if entry else None,
                     "verified": bool(entry and entry.visited),
+                    "support": support.support,
+                    "passage": support.passage,
                 }
             )
         return out

@@ -87,10 +87,29 @@ def test_search_visit_answer_with_numbered_sources_and_flagged_citations(ctx):
         (2, "https://example.org/france", "search_result"),
         (1, "https://example.org/paris", "page"),
     ]
+    page = "The page at https://example.org/paris says Paris is the capital of France."
     assert finished.citations == [
-        {"url": "https://example.org/paris", "n": 1, "verified": True},
-        {"url": "https://example.org/france", "n": 2, "verified": False},
-        {"url": "https://elsewhere.example/never", "n": None, "verified": False},
+        {
+            "url": "https://example.org/paris",
+            "n": 1,
+            "verified": True,
+            "support": "strong",
+            "passage": page,
+        },
+        {
+            "url": "https://example.org/france",
+            "n": 2,
+            "verified": False,
+            "support": "weak",
+            "passage": "",
+        },
+        {
+            "url": "https://elsewhere.example/never",
+            "n": None,
+            "verified": False,
+            "support": "weak",
+            "passage": "",
+        },
     ]
     assert finished.rounds == 3 and finished.searches == 1 and finished.visits == 1
     assert "".join(e.text for e in of(events, Reasoning)).startswith("I should search.")
@@ -428,7 +447,11 @@ def test_citations_with_parentheses_and_local_ports(ctx):
     run, _, _ = start([SEARCH, visit, answer], ctx)
     finished = run.run()
     assert finished.reason == "answered"
-    assert finished.citations[0] == {"url": url, "n": 3, "verified": True}
+    assert {k: finished.citations[0][k] for k in ("url", "n", "verified")} == {
+        "url": url,
+        "n": 3,
+        "verified": True,
+    }
     assert finished.citations[1]["verified"] is False
 
 

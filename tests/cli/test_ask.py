@@ -85,7 +85,10 @@ def test_replayed_run_with_real_search_and_page_reading(tmp_path, servers):
     assert results[1]["data"]["title"] == "The Seine"
     finished = events[-1]
     assert finished["reason"] == "answered"
-    assert finished["citations"] == [{"url": url, "n": 1, "verified": True}]
+    (cited,) = finished["citations"]
+    assert {k: cited[k] for k in ("url", "n", "verified")} == {"url": url, "n": 1, "verified": True}
+    assert cited["support"] == "strong"  # the answer's 777 km is on the page it cites
+    assert cited["passage"].startswith("The Seine is a 777-kilometre river in northern France.")
     assert search.hits == 1 and pages.hits["/seine"] == 1
 
 
