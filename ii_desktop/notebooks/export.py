@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 from ii_desktop.agent.answers import BOXED, cited_urls, extract_boxed
 from ii_desktop.core.text import plural
@@ -141,11 +142,18 @@ def _md_code(text: str) -> str:
     return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
-def _kind_words(source: SourceInfo, cited: bool) -> str:
+def _kind_words(source: SourceInfo, cited: bool, check: dict[str, Any] | None = None) -> str:
     words = ["read" if source.kind == "page" else "search result"]
     if cited:
         words.append("cited")
+    if cited and check and check.get("support") == "weak":
+        words.append("may not support what cites it")
     return ", ".join(words)
+
+
+def _passage(check: dict[str, Any] | None) -> str:
+    """The passage of a cited page that best supports the answer ("" when none)."""
+    return str(check.get("passage") or "") if check else ""
 
 
 def _stamp(timestamp: float) -> str:
@@ -188,7 +196,9 @@ def _run_markdown(run: RunRecord, own: bool = True, top: int = 3) -> list[str]:
     lines += [safe_markdown(numbered, top=top) or "_No answer._", ""]
     if sources.listed or sources.unknown_citations:
         lines += ["#" * top + " Sources", ""]
+        checks = run.log.citation_checks()
         for source, cited in sources.listed:
+            check = checks.get(source.n) if cited else None
             title = _md_text(source.title or source.url)
             if is_web_url(source.url):  # the address in view, as a link
                 shown = f"{title} — [{_md_text(source.url)}]({markdown_url(source.url)})"
@@ -196,7 +206,9 @@ def _run_markdown(run: RunRecord, own: bool = True, top: int = 3) -> list[str]:
                 shown = (
                     title if title == _md_text(source.url) else f"{title} ({_md_text(source.url)})"
                 )
-            lines.append(f"- [{source.n}] {shown} ({_kind_words(source, cited)})")
+            lines.append(f"- [{source.n}] {shown} ({_kind_words(source, cited, check)})")
+            if _passage(check):
+                lines.append(f"  “{_md_text(_passage(check))}”")
         for url in sources.unknown_citations:
             lines.append(f"- {_md_text(url)} — cited but never read (unverified)")
         if sources.unlisted_results:
@@ -428,15 +440,24 @@ def _run_html(run: RunRecord, printable: bool, own: bool = True, top: int = 3) -
     if sources.listed or sources.unknown_citations:
         out.append(f"<h{top}>Sources</h{top}>")
         listed = []
+        checks = run.log.citation_checks()
         for source, cited in sources.listed:
+            check = checks.get(source.n) if cited else None
+            passage = _passage(check)
             # the number also as text: a list skips the sources it leaves out, which
             # Qt's numbering (from the list's start, ignoring "value") would not
             label = html_link(source.url, _field(source.title or source.url, printable))
             listed.append(
                 f'<li value="{_h(source.n)}">[{_h(source.n)}] {label} '
-                f'<span class="kind">({_h(_kind_words(source, cited))})</span><br>'
+                f'<span class="kind">({_h(_kind_words(source, cited, check))})</span><br>'
                 f'<span class="url">{html_link(source.url, _field(source.url, printable))}'
-                "</span></li>"
+                "</span>"
+                + (
+                    f'<br><span class="kind">“{_field(passage, printable)}”</span>'
+                    if passage
+                    else ""
+                )
+                + "</li>"
             )
         if listed:
             out.append(_items("ol", listed, printable).replace("<ol", _SOURCES_LIST))

@@ -172,6 +172,19 @@ class RunLog:
                 out[url] = n
         return out
 
+    def citation_checks(self) -> dict[int, dict[str, Any]]:
+        """Source number -> how well its page supports the answer's sentences that cite
+        it (``support``, ``passage``); runs recorded before the check have none."""
+        if self.finished is None:
+            return {}
+        out: dict[int, dict[str, Any]] = {}
+        for citation in self.finished.citations:
+            n = citation.get("n")
+            if isinstance(n, int) and citation.get("support") in ("strong", "weak"):
+                if n not in out or citation.get("support") == "strong":
+                    out[n] = citation
+        return out
+
     def unverified_citations(self) -> list[str]:
         if self.finished is None:
             return []

@@ -2,7 +2,8 @@
 
 ``link_citations`` rewrites Markdown for display: each cited URL that is one of the
 run's sources becomes ``[[n]](cite:n)``; a source the run only saw in search results
-and never read is marked ``[[n?]](cite:n)`` (unverified). URLs that are no source stay
+and never read is marked ``[[n?]](cite:n)`` (unverified), and one whose page may not
+hold what the citing sentence says ``[[n*]](cite:n)`` (weak support). URLs that are no source stay
 as they are. Markdown links the model wrote keep their text.
 """
 
@@ -26,6 +27,7 @@ _PAREN = re.compile(r"(?<![\]\w])\(\s*(" + _URL + r")\s*\)", re.I)
 class Cited:
     n: int
     read: bool  # the run visited the page (else it only appeared in search results)
+    weak: bool = False  # the page may not hold what the citing sentence says
 
 
 def _key(url: str) -> str:
@@ -36,13 +38,13 @@ def _link(url: str, sources: Mapping[str, Cited]) -> str | None:
     cited = sources.get(_key(url))
     if cited is None:
         return None
-    mark = "" if cited.read else "?"
+    mark = "" if cited.read and not cited.weak else "?" if not cited.read else "*"
     return f"[[{cited.n}{mark}]](cite:{cited.n})"
 
 
-def source_index(sources: Mapping[str, tuple[int, bool]]) -> dict[str, Cited]:
-    """``url -> (n, read)`` to the lookup ``link_citations`` takes."""
-    return {_key(url): Cited(n, read) for url, (n, read) in sources.items()}
+def source_index(sources: Mapping[str, tuple[int, bool, bool]]) -> dict[str, Cited]:
+    """``url -> (n, read, weak)`` to the lookup ``link_citations`` takes."""
+    return {_key(url): Cited(n, read, weak) for url, (n, read, weak) in sources.items()}
 
 
 def link_citations(markdown: str, sources: Mapping[str, Cited]) -> str:

@@ -19,13 +19,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtGui import QCursor, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
     QToolButton,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -198,6 +199,7 @@ class RunView(QFrame):
         self.answer_view = GrowingBrowser()
         self.answer_view.setAccessibleName("Answer")
         self.answer_view.anchorClicked.connect(self._link_clicked)
+        self.answer_view.highlighted.connect(self._hover_link)
         self.answer = MarkdownStream(self.answer_view, self._link_citations)
         theme.apply_link_color(self.answer_view)
         self.answer_view.hide()
@@ -241,6 +243,7 @@ class RunView(QFrame):
             button.setEnabled(False)
         layout.addLayout(bottom)
         self._highlighted: int | None = None
+        self._passage_for: int | None = None
         self._restyle_thinking()
 
     def _action(self, text: str, tip: str, slot: Any) -> QToolButton:
@@ -459,16 +462,64 @@ class RunView(QFrame):
 
     # --- citations and sources --------------------------------------------------------
 
-    def _source_map(self) -> dict[str, tuple[int, bool]]:
+    def _source_map(self) -> dict[str, tuple[int, bool, bool]]:
+        """``url -> (n, read, weak)``; support is known once the run has finished."""
+        weak = {n for n, c in self._support().items() if c.get("support") == "weak"}
         out = {}
         for n, source in self._sources.items():
-            out[source.url] = (n, source.kind == "page" or source.url in self._read_urls)
+            read = source.kind == "page" or source.url in self._read_urls
+            out[source.url] = (n, read, read and n in weak)
         if self.finished is not None:
             for c in self.finished.citations:
                 n, url = c.get("n"), c.get("url")
                 if isinstance(n, int) and isinstance(url, str):
-                    out.setdefault(url, (n, bool(c.get("verified"))))
+                    out.setdefault(url, (n, bool(c.get("verified")), n in weak))
         return out
+
+    def _support(self) -> dict[int, dict[str, Any]]:
+        """The finished run's check of each citation, by source number (older runs
+        recorded none)."""
+        if self.finished is None:
+            return {}
+        found: dict[int, dict[str, Any]] = {}
+        for c in self.finished.citations:
+            n = c.get("n")
+            if isinstance(n, int) and "support" in c:
+                # a source cited twice: its best sentence decides
+                if n not in found or c.get("support") == "strong":
+                    found[n] = c
+        return found
+
+    def _hover_link(self, url: QUrl) -> None:
+        """Hovering a citation shows the passage of its page that supports it."""
+        if url.scheme() != "cite":
+            QToolTip.hideText()
+            return
+        try:
+            n = int(url.path())
+        except ValueError:
+            return
+        text = self.citation_tip(n)
+        if text:
+            QToolTip.showText(QCursor.pos(), text, self.answer_view)
+
+    def citation_tip(self, n: int) -> str:
+        """What a citation's tooltip says: the source, and the passage or the warning."""
+        source = self._sources.get(n)
+        if source is None:
+            return ""
+        head = f"<b>[{n}] {html.escape(source.title or source.url)}</b>"
+        check = self._support().get(n)
+        read = source.kind == "page" or source.url in self._read_urls
+        if not read:
+            return head + "<br>Only seen in search results: the run never read this page."
+        if check is None:
+            return head
+        passage = html.escape(str(check.get("passage") or ""))
+        if check.get("support") == "weak":
+            note = "The page may not say this: its words do not match the sentence's facts."
+            return head + f"<br><i>{note}</i>" + (f"<br>“{passage}”" if passage else "")
+        return head + (f"<br>“{passage}”" if passage else "")
 
     def _link_citations(self, markdown: str) -> str:
         links = self._source_map()
@@ -485,6 +536,7 @@ class RunView(QFrame):
             return
         c = theme.colors()
         cited = set()
+        support = self._support()
         if self.finished is not None:
             cited = {x.get("n") for x in self.finished.citations}
         rows = []
@@ -496,12 +548,24 @@ class RunView(QFrame):
             title = html.escape(s.title or s.url)
             kind = "read" if read else "seen in results only"
             back = f"background:{c.highlight};" if self._highlighted == n else ""
+            check = support.get(n)
+            weak = (
+                f" · <span style='color:{c.warn}'>* may not support what cites it</span>"
+                if read and check and check.get("support") == "weak"
+                else ""
+            )
+            passage = ""
+            if self._passage_for == n and check and check.get("passage"):
+                passage = (
+                    f"<div style='color:{c.muted};margin:2px 0 4px 24px'>"
+                    f"“{html.escape(str(check['passage']))}”</div>"
+                )
             rows.append(
                 f"<div style='{back}margin:1px 0'>"
                 f"<span style='color:{c.muted}'>[{n}]</span>&nbsp; "
                 f"<a href='read:{n}' style='color:{c.link};text-decoration:none'>{title}</a>"
                 f"<span style='color:{c.muted}'> · {html.escape(domain(s.url))} · {kind}</span>"
-                f" &nbsp;<a href='open:{n}' style='color:{c.muted}'>open ↗</a></div>"
+                f"{weak} &nbsp;<a href='open:{n}' style='color:{c.muted}'>open ↗</a>{passage}</div>"
             )
         hidden = len(self._sources) - len(rows)
         more = (
@@ -531,6 +595,8 @@ class RunView(QFrame):
         if n not in self._sources:
             return
         self._highlighted = n
+        # its supporting passage stays under the source until another citation is chosen
+        self._passage_for = None if self._passage_for == n else n
         self._render_sources()
         QTimer.singleShot(1800, self._clear_highlight)
 

@@ -125,3 +125,49 @@ def test_show_uses_the_same_numbers_and_the_short_answer(capsys):
     assert f"[2] Eiffel Tower - Wikipedia — {WIKI}" in out
     assert "Short answer: 777 km" in out and "boxed" not in out
     assert "1 run\n" in out
+
+
+def test_exports_show_each_citation_check(tmp_path):
+    """A cited page's supporting passage is under its source; a weak one is said."""
+    from ii_desktop.agent.events import Answer, RunFinished, RunStarted, Source
+    from ii_desktop.core.settings import app_paths
+    from ii_desktop.notebooks import NotebookStore, start_recording
+    from ii_desktop.notebooks.export import render_html, render_markdown
+    from tests.notebooks.runs import visit_call
+
+    recorder = start_recording(app_paths().ensure(), "Bridges of Paris?")
+    run_id = recorder.run_id
+    strong, weak = "https://example.org/seine", "https://example.org/bridges"
+    answer = f"The Seine is 777 km long [{strong}]. Paris has 45 bridges [{weak}]."
+    for event in [
+        RunStarted(run_id, "Bridges of Paris?", "normal"),
+        *visit_call(run_id, "c1", strong, text="The Seine is 777 km long.", title="Seine"),
+        *visit_call(run_id, "c2", weak, text="Paris has many bridges.", title="Bridges"),
+        Source(run_id, 1, strong, "Seine", "page"),
+        Source(run_id, 2, weak, "Bridges", "page"),
+        Answer(run_id, answer),
+        RunFinished(
+            run_id,
+            "answered",
+            answer,
+            citations=[
+                {"url": strong, "n": 1, "verified": True, "support": "strong",
+                 "passage": "The Seine is 777 km long."},
+                {"url": weak, "n": 2, "verified": True, "support": "weak",
+                 "passage": "Paris has many bridges."},
+            ],
+        ),
+    ]:  # fmt: skip
+        recorder(event)
+    recorder.close()
+    with NotebookStore.open(app_paths()) as store:
+        (notebook,) = store.notebooks()
+        book, runs = store.notebook(notebook.id), store.runs(notebook.id)
+    md = render_markdown(book, runs)
+    assert (
+        "- [1] Seine — [https://example.org/seine](https://example.org/seine) (read, cited)" in md
+    )
+    assert "  “The Seine is 777 km long.”" in md
+    assert "(read, cited, may not support what cites it)" in md
+    page = render_html(book, runs)
+    assert "“Paris has many bridges.”" in page and "may not support what cites it" in page

@@ -480,3 +480,30 @@ def test_a_mistake_in_settings_json_is_said_in_the_window_and_the_rest_is_used(q
     assert "settings.json line 4: engine.kv_bits is 16" in window.banner.text()
     assert "8 or 4" in window.banner.text()
     assert paths.settings_file.read_text() == text, "the window leaves the file as it is"
+
+
+def test_citations_show_their_passage_and_a_weak_one_is_marked(qtbot, servers):
+    pages, _ = servers
+    url = pages.url("/seine")
+    answer = f"The Seine is 777 km long [{url}]. It has 45 bridges in Paris [{url}]."
+    window, _ = make_window(qtbot, servers, turns(url, answer))
+    ask_and_wait(qtbot, window, "How long is the Seine?")
+    view = window.conversation.views[-1]
+    assert "[1]" in view.answer_view.toPlainText()  # the best sentence decides: strong
+    tip = view.citation_tip(1)
+    assert "[1] The Seine" in tip and "777 km long river" in tip
+    view.reveal_source(1)
+    assert "“The Seine is a 777 km long river" in view.sources_label.text()
+    view.reveal_source(1)  # chosen again: the passage folds away
+    assert "777 km long river in northern" not in view.sources_label.text()
+
+
+def test_a_citation_whose_page_lacks_its_facts_is_weak_in_the_window(qtbot, servers):
+    pages, _ = servers
+    url = pages.url("/seine")
+    window, _ = make_window(qtbot, servers, turns(url, f"Paris has 45 bridges [{url}]."))
+    ask_and_wait(qtbot, window, "How many bridges?")
+    view = window.conversation.views[-1]
+    assert "[1*]" in view.answer_view.toPlainText()
+    assert "may not support what cites it" in view.sources_label.text()
+    assert "may not say this" in view.citation_tip(1)
