@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from ii_desktop.agent.citation_support import support_citations
-from ii_desktop.tools.base import PAGE_TEXT_LIMIT, TRUNCATION_LINE
 
 # what is kept of a page the model read: its view of the page, no more
-READ_TEXT_LIMIT = PAGE_TEXT_LIMIT
+# the model's view of a page is at most this long (tools.base.PAGE_TEXT_LIMIT; not
+# imported: the window loads this module before any tool, and tools bring httpx)
+READ_TEXT_LIMIT = 10_000
+TRUNCATION_LINE = "[Content truncated to 10,000 characters]"
 
 
 def url_key(url: str) -> str:

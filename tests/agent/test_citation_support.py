@@ -256,3 +256,11 @@ def test_a_run_reports_strong_and_weak_citations_in_run_finished(servers):
     entry = run.sources.lookup(seine)
     assert entry is not None and "777-kilometre" in entry.read_text
     assert len(entry.read_text) <= 10_000
+
+
+def test_the_limits_kept_here_are_the_tools_own():
+    from ii_desktop.agent import sources
+    from ii_desktop.tools import base
+
+    assert sources.READ_TEXT_LIMIT == base.PAGE_TEXT_LIMIT
+    assert sources.TRUNCATION_LINE == base.TRUNCATION_LINE
