@@ -90,7 +90,10 @@ def paths_from(args: argparse.Namespace) -> AppPaths:
 
 def require_model(settings: EngineSettings) -> str:
     if not settings.model_path:
-        raise UsageError("No model chosen: pass --model DIR (or set one in the app's Settings).")
+        raise UsageError(
+            "No model chosen: pass --model DIR, or choose a default with "
+            "`ii-desktop model default DIR`."
+        )
     return settings.model_path
 
 
