@@ -109,6 +109,7 @@ def build_parser(commands_too: bool = True) -> argparse.ArgumentParser:
             check_cmd,
             dev_cmd,
             eval_cmd,
+            mcp_cmd,
             model_cmd,
             notebook_cmd,
             search_cmd,
@@ -125,6 +126,7 @@ def build_parser(commands_too: bool = True) -> argparse.ArgumentParser:
             bench_cmd,
             eval_cmd,
             dev_cmd,
+            mcp_cmd,
         ):
             module.register(commands)
     commands.add_parser("gui", help="open the app window (the default)").set_defaults(
