@@ -96,6 +96,8 @@ class Transcript:
         if not event.ok:
             return f"→ {event.name} {target} … failed: {scrub_text(event.error or '')}"
         outcome = "reused earlier result" if event.reused else "ok"
+        if event.data.get("from_notebook"):  # "from your notebook, read 1 Dec 2026"
+            outcome += f", {event.data['from_notebook']}"
         if event.name == "web_search":
             outcome += f", {plural(len(event.data.get('results', [])), 'result')}"
             if event.data.get("provider"):

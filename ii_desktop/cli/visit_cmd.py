@@ -32,9 +32,9 @@ def register(commands: Any) -> None:
         "visit",
         help="fetch a page and print what the model would see",
         description="Fetch a page through the same guarded client and reader as the "
-        "web_visit tool and print the text the model would get (the title, then the "
-        "clean text, cut at 10,000 characters). Pages on the local network are refused "
-        "unless allowed.",
+        "model's page visits and print the page's title, then the text the model would get "
+        "(the clean text, cut at 10,000 characters). Pages on this computer and on "
+        "private networks are refused unless allowed with --allow-host.",
     )
     visit.add_argument("url", help="the http or https URL to visit")
     visit.add_argument("--json", action="store_true", help="print one JSON object")
@@ -68,8 +68,23 @@ def _visit(args: argparse.Namespace) -> int:
             report["error"] = output.error
         print(terminal_json(report))
     elif output.ok:
-        print(printable(output.text))  # a page's text may hold escape codes for the terminal
+        # a page's title and text may hold escape codes for the terminal
+        print(printable(titled_text(str(data.get("title") or ""), output.text)))
     else:
+        # the failure's kind is a field of --json, not words for the reader
         error = printable(scrub_text(output.error or ""))
-        print(f"ii-desktop: {error} ({output.error_kind})", file=sys.stderr)
+        print(f"ii-desktop: {error}", file=sys.stderr)
     return 0 if output.ok else 1
+
+
+def titled_text(title: str, text: str) -> str:
+    """The page's title on a line of its own, a blank line, then the text the model
+    reads. Only a first line of the text that is exactly the title is left out (the
+    title is never dropped for a body that merely starts with the same words)."""
+    title = " ".join(title.split())
+    if not title:
+        return text
+    first, newline, rest = text.partition("\n")
+    if first.strip() == title:
+        text = rest if newline else ""
+    return f"{title}\n\n{text}" if text else title

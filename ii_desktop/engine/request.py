@@ -29,13 +29,13 @@ class Sampling:
 
     def __post_init__(self) -> None:
         if self.temperature < 0:
-            raise UsageError("temperature must be 0 or more")
+            raise UsageError("The temperature (--temperature) must be 0 or more.")
         if not 0 < self.top_p <= 1:
-            raise UsageError("top_p must be in (0, 1]")
+            raise UsageError("Top-p must be more than 0 and at most 1.")
         if self.top_k < 0:
-            raise UsageError("top_k must be 0 (off) or more")
+            raise UsageError("Top-k must be 0 (off) or more.")
         if self.repetition_penalty <= 0:
-            raise UsageError("repetition_penalty must be positive")
+            raise UsageError("The repetition penalty must be more than 0.")
 
     @classmethod
     def greedy(cls, seed: int | None = 0) -> Sampling:
@@ -71,6 +71,6 @@ class GenerationRequest:
 
     def __post_init__(self) -> None:
         if not self.messages:
-            raise UsageError("a generation request needs at least one message")
+            raise UsageError("There is nothing to send to the model: the conversation is empty.")
         if self.max_tokens < 1:
-            raise UsageError("max_tokens must be at least 1")
+            raise UsageError("The tokens per turn limit (--max-tokens) must be at least 1.")

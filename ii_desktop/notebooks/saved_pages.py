@@ -3,9 +3,12 @@
 ``NotebookPageCache`` is a drop-in for the session's ``tools.page_cache.PageCache``: a
 miss in memory falls back to the newest saved read of the URL, rebuilt into exactly the
 result the visit gave then (the trained text, sources and ``data``), with ``fetched``
-telling its age. Only pages younger than ``max_age`` are served (None: any age), except
-the pages the ``local`` search provider just offered, which are served at any age: that
-search is research over what was read before, however long ago.
+telling its age and ``from_notebook`` saying so in words for the user ("from your
+notebook, read 1 Dec 2026"); the model's text stays exactly the trained visit text.
+Only pages younger than ``max_age`` are served (None: any age), except the pages the
+``local`` search provider just offered, which are served at any age: that search is
+research over what was read before, however long ago. The visit tool applies today's
+page guard to a served page as to a new visit.
 """
 
 from __future__ import annotations
@@ -20,6 +23,18 @@ from ii_desktop.tools.base import SourceRef, ToolOutput, truncate_page_text
 from ii_desktop.tools.page_cache import PageCache, cache_key
 
 DEFAULT_MAX_AGE = 7 * 24 * 3600.0
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def read_on(fetched: float) -> str:
+    """The day a page was read, as "1 Dec 2026" (local time, in any locale)."""
+    day = time.localtime(fetched)
+    return f"{day.tm_mday} {_MONTHS[day.tm_mon - 1]} {day.tm_year}"
+
+
+def from_notebook_note(fetched: float) -> str:
+    """What a user view says of a visit answered from the notebooks."""
+    return f"from your notebook, read {read_on(fetched)}"
 
 
 def visit_output(page: SavedPage) -> ToolOutput:
@@ -29,7 +44,7 @@ def visit_output(page: SavedPage) -> ToolOutput:
         ok=True,
         text=text,
         sources=(SourceRef(page.final_url, page.title, "page"),),
-        data=page.to_data(),
+        data={**page.to_data(), "from_notebook": from_notebook_note(page.fetched)},
     )
 
 

@@ -143,8 +143,14 @@ class ToolOutput:
         set_field(self, "sources", sources)
 
     @classmethod
-    def failure(cls, kind: str, message: str, **data: Any) -> ToolOutput:
-        return cls(ok=False, text=f"Error: {message}", error=message, error_kind=kind, data=data)
+    def failure(
+        cls, kind: str, message: str, *, model_message: str | None = None, **data: Any
+    ) -> ToolOutput:
+        """A failed call: ``message`` is shown to the user as it is (never with ``kind``,
+        which stays a field); the model reads ``Error: `` and ``model_message`` (by
+        default the same message)."""
+        told = message if model_message is None else model_message
+        return cls(ok=False, text=f"Error: {told}", error=message, error_kind=kind, data=data)
 
 
 @dataclass

@@ -39,12 +39,17 @@ SNIFFED_TYPES = {
 
 
 class FetchError(Exception):
-    """A page that could not be fetched; ``kind`` is the tool's stable error word."""
+    """A page that could not be fetched; ``kind`` is the tool's stable error word.
 
-    def __init__(self, kind: str, message: str) -> None:
+    ``message`` is for people; ``model_message`` (the same unless given) is what the
+    model is told, without advice only the user can follow.
+    """
+
+    def __init__(self, kind: str, message: str, model_message: str | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
+        self.model_message = message if model_message is None else model_message
 
 
 @dataclass(frozen=True)
@@ -241,7 +246,7 @@ def fetch(
     except Cancelled:
         raise FetchError("cancelled", "The visit was cancelled.") from None
     except GuardError as exc:
-        raise FetchError(exc.kind, exc.message) from None
+        raise FetchError(exc.kind, exc.message, exc.model_message) from None
     except httpx.TimeoutException as exc:
         raise FetchError("timeout", _timeout_message(exc, settings)) from None
     except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:

@@ -49,12 +49,20 @@ _NUMBER = re.compile(r"^(0x[0-9a-f]*|0[0-7]*|[1-9][0-9]*)$")
 
 
 class GuardError(Exception):
-    """A URL the guard refuses. ``kind`` is ``blocked`` or ``bad_url``."""
+    """A URL the guard refuses. ``kind`` is ``blocked``, ``bad_url`` or ``network``.
 
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
+    ``message`` is what a person reads: the problem and, with a ``hint``, how to allow
+    the page. ``model_message`` is the problem alone, for the model, which cannot
+    change the user's settings.
+    """
+
+    def __init__(self, kind: str, message: str, hint: str = "") -> None:
+        full = f"{message} {hint}" if hint else message
+        super().__init__(full)
         self.kind = kind
-        self.message = message
+        self.message = full
+        self.model_message = message
+        self.hint = hint
 
 
 def parse_ip_literal(host: str) -> IPAddress | None:
@@ -151,12 +159,51 @@ class HostPolicy:
             return
         for ip in addresses:
             if not is_public_address(ip):
-                where = f"{host} is" if canonical_host(host) == str(ip) else f"{host} resolves to"
-                raise GuardError(
-                    "blocked",
-                    f"{where} {ip}, a local or private address; pages on the local network "
-                    "are not fetched.",
-                )
+                raise GuardError("blocked", refusal_message(host, ip), allow_hint(host, port))
+
+
+def _address_words(ip: IPAddress) -> str:
+    inner = _embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
+    if inner is not None and not is_public_address(inner):
+        return _address_words(inner)
+    if ip.is_loopback or ip.is_unspecified:
+        return "this computer"
+    if ip.is_multicast or (ip.is_reserved and not ip.is_private):
+        return "an address that is not public"
+    return "a private address"
+
+
+def refusal_message(host: str, ip: IPAddress) -> str:
+    """Why a page at ``host`` (which is or resolves to ``ip``) is not read, naming the
+    address once: "127.0.0.1 is this computer", "wiki.lan resolves to 10.0.0.5, a
+    private address"."""
+    shown = _typed_host(host)
+    words = _address_words(ip)
+    if parse_ip_literal(host) is None:
+        subject = f"{host} resolves to {ip}, {words}"
+    elif shown == str(ip) or ip.version == 6:  # IPv6 spellings are all readable
+        subject = f"{shown} is {words}"
+    else:  # "2130706433", "0x7f.1": say which address it really is
+        subject = f"{shown} is {ip}, {words}"
+    return f"{subject}; pages on this computer and on private networks are not read."
+
+
+def allow_hint(host: str, port: int) -> str:
+    """How to let pages on ``host`` through: the command-line option and the setting."""
+    literal = parse_ip_literal(host)
+    entry = (
+        _typed_host(host) if literal is not None and literal.version == 6 else canonical_host(host)
+    )
+    if port and port not in DEFAULT_PORTS.values():
+        entry = f"[{entry}]:{port}" if ":" in entry else f"{entry}:{port}"
+    return (
+        f"To read it anyway, pass --allow-host {entry} on the command line "
+        "(or add it to Allowed hosts in Settings)."
+    )
+
+
+def _typed_host(host: str) -> str:
+    return host.strip().strip("[]").rstrip(".").lower()
 
 
 def canonical_host(host: str) -> str:

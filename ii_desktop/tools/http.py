@@ -54,8 +54,8 @@ class Cancelled(Exception):
 class BlockedAddress(GuardError):
     """Raised from inside the transport when a connection would reach a refused address."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__("blocked", message)
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__("blocked", message, hint)
 
 
 @contextmanager
@@ -128,7 +128,7 @@ class _DeadlineStream(httpcore.NetworkStream):
         return self._inner.get_extra_info(info)
 
 
-def _resolve_within(host: str, port: int, timeout: float | None) -> list[IPAddress]:
+def resolve_within(host: str, port: int, timeout: float | None) -> list[IPAddress]:
     # getaddrinfo has no timeout of its own; a stuck resolver is left behind in a daemon.
     if timeout is None:
         return resolve(host, port)
@@ -168,7 +168,7 @@ class GuardedBackend(httpcore.NetworkBackend):
     ) -> httpcore.NetworkStream:
         timeout = _clip(timeout, httpcore.ConnectTimeout)
         try:
-            addresses = _resolve_within(host, port, timeout)
+            addresses = resolve_within(host, port, timeout)
         except (OSError, UnicodeError) as exc:
             raise httpcore.ConnectError(f"Could not resolve {host}: {exc}") from None
         if not addresses:
@@ -176,7 +176,7 @@ class GuardedBackend(httpcore.NetworkBackend):
         try:
             self.policy.check_addresses(host, port, addresses)
         except GuardError as exc:
-            raise BlockedAddress(exc.message) from None
+            raise BlockedAddress(exc.model_message, exc.hint) from None
         last: Exception | None = None
         for ip in addresses:
             try:

@@ -8,7 +8,13 @@ quotes and fact checks, the final URL and the content type.
 
 Failures come back as ``ToolOutput.failure`` with one of these kinds: ``bad_url``,
 ``blocked``, ``timeout``, ``too_large``, ``unsupported_type``, ``http_status``,
-``network``, ``too_many_redirects`` (and ``cancelled`` when the run was stopped).
+``network``, ``too_many_redirects`` (and ``cancelled`` when the run was stopped). The
+kind is a field for programs (``--json``, the views' choices); the ``error`` is words
+for the user, with how to allow a refused page; the model reads ``Error:`` and the
+problem alone.
+
+A page read before (the session's cache, or a notebook's saved page) is served without
+a download, but only where today's page guard would let a new visit through.
 """
 
 from __future__ import annotations
@@ -20,6 +26,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
+import httpcore
+
+from ii_desktop.core.settings import ToolSettings
 from ii_desktop.core.text import valid_unicode
 from ii_desktop.tools.base import (
     WEB_VISIT_SCHEMA,
@@ -29,6 +38,14 @@ from ii_desktop.tools.base import (
     truncate_page_text,
 )
 from ii_desktop.tools.fetch import FetchedPage, FetchError, fetch
+from ii_desktop.tools.guard import (
+    DEFAULT_PORTS,
+    GuardError,
+    HostPolicy,
+    check_url,
+    parse_ip_literal,
+)
+from ii_desktop.tools.http import resolve_within
 from ii_desktop.tools.page_cache import PageCache
 from ii_desktop.tools.provenance import PAGE_LINK, UNSEEN_URL, Provenance, refusal, urls_in
 from ii_desktop.tools.read_worker import read_page_bounded
@@ -123,6 +140,30 @@ def normalize_url(raw: Any) -> str | None:
     return url
 
 
+def refused_now(cached: ToolOutput, url: str, settings: ToolSettings) -> ToolOutput | None:
+    """The failure a new visit of ``url`` would meet from the page guard, for a page
+    read before (the URL asked for then, and where it led); None when the guard lets
+    both through. Nothing is downloaded: a host name is only looked up, and one that
+    cannot be looked up now (offline) passes, since no connection is made to it."""
+    final = cached.data.get("final_url")
+    for target in dict.fromkeys([url, *([final] if isinstance(final, str) and final else [])]):
+        try:
+            parsed = check_url(target, settings, resolve_names=False)
+            policy = HostPolicy.from_settings(settings)
+            port = parsed.port or DEFAULT_PORTS[parsed.scheme]
+            if parse_ip_literal(parsed.host) is None and not policy.allows_host(parsed.host, port):
+                try:
+                    addresses = resolve_within(parsed.host, port, settings.connect_timeout)
+                except (OSError, UnicodeError, httpcore.ConnectTimeout):
+                    continue
+                policy.check_addresses(parsed.host, port, addresses)
+        except GuardError as exc:
+            return ToolOutput.failure(
+                exc.kind, exc.message, model_message=exc.model_message, url=url
+            )
+    return None
+
+
 class WebVisitTool:
     """``web_visit``: "Visit a URL and retrieve the full document content"."""
 
@@ -139,7 +180,9 @@ class WebVisitTool:
         if cache is not None:
             cached = cache.get(url)
             if cached is not None:
-                return cached  # read before: opening it again sends nothing anywhere
+                # read before, maybe under another run's allowances: today's guard decides
+                refused = refused_now(cached, url, ctx.settings)
+                return cached if refused is None else refused
         provenance = ctx.provenance if isinstance(ctx.provenance, Provenance) else None
         allowed_by = None
         if provenance is not None:
@@ -153,7 +196,9 @@ class WebVisitTool:
             # large pages and PDFs), so a hostile page cannot hold the run
             found = read_page_bounded(page, cancel=ctx.cancel)
         except FetchError as exc:
-            return ToolOutput.failure(exc.kind, exc.message, url=url)
+            return ToolOutput.failure(
+                exc.kind, exc.message, model_message=exc.model_message, url=url
+            )
         if provenance is not None:  # the page's links may be visited next, exactly as shown
             provenance.see([page.final_url, *page_links(page), *urls_in(found.markdown)], PAGE_LINK)
         text, truncated = truncate_page_text(model_text(found))

@@ -372,10 +372,8 @@ class RunView(QFrame):
             self.timeline_layout.addWidget(row)
             self.timeline.show()
         data = event.data or {}
-        if not event.ok:
-            detail = event.error_kind or "failed"
-            if event.error:
-                detail = f"{detail}: {event.error}"
+        if not event.ok:  # the plain message; the kind is for the log and --json
+            detail = f"failed: {event.error}" if event.error else "failed"
         elif event.name == "web_search":
             results = data.get("results") or []
             provider = data.get("provider") or "search"
@@ -384,6 +382,8 @@ class RunView(QFrame):
             url = str(data.get("final_url") or data.get("url") or row.target)
             title = str(data.get("title") or "")
             detail = domain(url)
+            if data.get("from_notebook"):  # "from your notebook, read 1 Dec 2026"
+                detail = f"{detail} · {data['from_notebook']}"
             if title:
                 row.target = title
             self._pages[url] = {

@@ -231,3 +231,14 @@ def test_the_transcript_numbers_citations_as_notebook_show_does():
     assert "Answer\nThe Seine is 777 km long [1]. It rises in Burgundy.\n" in text
     assert f"[1] The Seine (read) — {url}" in text
     assert text.count("777 km") == 1, "the answer is not printed twice"
+
+
+def test_a_page_from_a_notebook_says_so_and_when_it_was_read():
+    out = io.StringIO()
+    show = Transcript(out, color=False)
+    show(ToolCall("r", "c1", "web_visit", {"url": "https://example.org/seine"}))
+    data = {"from_notebook": "from your notebook, read 1 Dec 2026"}
+    show(ToolResult("r", "c1", "web_visit", True, "", data=data))
+    assert "→ web_visit https://example.org/seine … ok, from your notebook, read 1 Dec 2026" in (
+        out.getvalue()
+    )

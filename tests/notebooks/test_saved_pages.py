@@ -42,8 +42,10 @@ def test_a_saved_page_comes_back_as_the_visit_gave_it(store):
     visit = original_visit()
     assert output.text == visit.text  # the trained text the model read then
     assert output.sources == (SourceRef(WIKI, "Eiffel Tower - Wikipedia", "page"),)
-    assert {k: v for k, v in output.data.items() if k != "fetched"} == visit.data
+    added = ("fetched", "from_notebook")
+    assert {k: v for k, v in output.data.items() if k not in added} == visit.data
     assert time.time() - output.data["fetched"] < 60
+    assert output.data["from_notebook"].startswith("from your notebook, read ")
     assert cache.get(WIKI) is output  # now in memory too
     assert cache.saved_hits == 1
     assert cache.get("https://example.org/unknown") is None

@@ -210,3 +210,50 @@ def test_canonical_host():
     assert canonical_host("[::FFFF:127.0.0.1]") == "::ffff:7f00:1"
     assert canonical_host("Example.COM.") == "example.com"
     assert canonical_host("0x7f.1") == "127.0.0.1"
+
+
+# --- what the refusal says ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "said", "entry"),
+    [
+        ("http://127.0.0.1:8000/", "127.0.0.1 is this computer", "127.0.0.1:8000"),
+        ("http://127.0.0.1/", "127.0.0.1 is this computer", "127.0.0.1"),
+        ("http://10.0.0.1/", "10.0.0.1 is a private address", "10.0.0.1"),
+        ("https://192.168.1.20:8443/", "192.168.1.20 is a private address", "192.168.1.20:8443"),
+        ("http://2130706433/", "2130706433 is 127.0.0.1, this computer", "127.0.0.1"),
+        ("http://0x7f.1:81/", "0x7f.1 is 127.0.0.1, this computer", "127.0.0.1:81"),
+        ("http://[::1]:8080/", "::1 is this computer", "[::1]:8080"),
+        ("http://[::ffff:10.0.0.1]/", "::ffff:10.0.0.1 is a private address", "::ffff:10.0.0.1"),
+        ("http://0/", "0 is 0.0.0.0, this computer", "0.0.0.0"),
+        ("http://[64:ff9b::7f00:1]/", "64:ff9b::7f00:1 is this computer", "64:ff9b::7f00:1"),
+    ],
+)
+def test_a_refusal_names_the_address_once_and_says_how_to_allow_it(url, said, entry):
+    with pytest.raises(GuardError) as caught:
+        check_url(url, ToolSettings(), resolve_names=False)
+    refused = caught.value
+    reason = f"{said}; pages on this computer and on private networks are not read."
+    assert refused.model_message == reason
+    assert refused.message == (
+        f"{reason} To read it anyway, pass --allow-host {entry} on the command line "
+        "(or add it to Allowed hosts in Settings)."
+    )
+    address = said.split(" is ", 1)[0]
+    assert f"{address} is {address}," not in refused.message
+    assert f"{address} is {address};" not in refused.message
+    assert "blocked" not in refused.message and "local or private" not in refused.message
+    # the entry it suggests is the one that lets the URL through
+    assert check_url(url, ToolSettings(allow_hosts=(entry,)), resolve_names=False)
+
+
+def test_a_name_is_said_with_the_address_it_resolves_to():
+    policy = HostPolicy()
+    with pytest.raises(GuardError) as caught:
+        policy.check_addresses("wiki.lan", 8080, [ipaddress.ip_address("10.1.2.3")])
+    assert caught.value.message == (
+        "wiki.lan resolves to 10.1.2.3, a private address; pages on this computer and on "
+        "private networks are not read. To read it anyway, pass --allow-host wiki.lan:8080 "
+        "on the command line (or add it to Allowed hosts in Settings)."
+    )

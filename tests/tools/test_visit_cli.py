@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from ii_desktop.cli.main import main
+from ii_desktop.cli.visit_cmd import titled_text
 from ii_desktop.core.settings import Settings, ToolSettings, app_paths, save_settings
 from tests.helpers.page_server import PageServer
 from tests.tools.test_visit import dataset_page
@@ -30,9 +31,34 @@ def test_visit_prints_what_the_model_sees(server, capsys):
     server.page("/story", dataset_page("news-harbor-plan"))
     assert main(["visit", server.url("/story"), "--allow-host", server.host]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("After nearly six hours of public comment")
-    assert out.count("\n") == 1  # one run of text, as the model reads it
+    title, blank, text, end = out.split("\n")
+    assert title == "Council approves $48 million harbor plan after marathon session"
+    assert blank == end == ""
+    assert text.startswith("After nearly six hours of public comment")  # one run of text
     assert "We use cookies" not in out
+
+
+def test_the_title_is_printed_when_the_body_starts_with_the_same_words(server, capsys):
+    server.page(
+        "/tides",
+        b"<html><head><title>Tide tables</title></head><body><article><p>Tide tables "
+        b"are printed each winter for the whole year, with the times of every high and low "
+        b"water at the harbour.</p></article></body></html>",
+    )
+    assert main(["visit", server.url("/tides"), "--allow-host", server.host]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Tide tables\n\nTide tables are printed each winter")
+
+
+def test_only_a_first_line_that_is_exactly_the_title_is_left_out():
+    assert titled_text("Tide tables", "Tide tables\nHigh water at six.") == (
+        "Tide tables\n\nHigh water at six."
+    )
+    assert titled_text("Tide tables", "Tide tables at the harbour") == (
+        "Tide tables\n\nTide tables at the harbour"
+    )
+    assert titled_text("Tide  tables ", "Tide tables") == "Tide tables"
+    assert titled_text("", "Just text.") == "Just text."
 
 
 def test_visit_json(server, capsys):
@@ -58,8 +84,45 @@ def test_the_same_server_is_blocked_without_the_flag(server, capsys):
     assert report["error_kind"] == "blocked"
     assert report["error"]
     assert server.hits["/story"] == 0
+    assert "(blocked)" not in report["error"]
     assert main(["visit", server.url("/story")]) == 1
-    assert "(blocked)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("ii-desktop: 127.0.0.1 is this computer;")
+    assert err.count("\n") == 1
+    assert "127.0.0.1 is 127.0.0.1" not in err
+    assert "blocked" not in err
+    # the message says how to allow the page, and doing just that lets it through
+    hint = f"pass --allow-host {server.host} on the command line"
+    assert hint in err
+    assert main(["visit", server.url("/story"), "--allow-host", server.host]) == 0
+    assert server.hits["/story"] == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("/missing", "http_status"),
+        ("/archive", "unsupported_type"),
+        ("/big", "too_large"),
+        ("/loop", "too_many_redirects"),
+    ],
+)
+def test_failures_print_plain_words_and_keep_the_kind_in_json(server, capsys, data_dir, path, kind):
+    server.page("/archive", b"PK\x03\x04", "application/zip")
+    server.page("/big", b"x" * (2 * 1024 * 1024), "text/plain")
+    server.route("/loop", lambda h: h.redirect("/loop"))
+    save_settings(
+        app_paths(str(data_dir)), Settings(tools=ToolSettings(max_download_bytes=1024 * 1024))
+    )
+    command = ["--data-dir", str(data_dir), "visit", server.url(path), "--allow-host", server.host]
+    assert main(command) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("ii-desktop: ") and err.count("\n") == 1
+    assert kind not in err and "(" not in err
+    assert main([*command, "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["error_kind"] == kind
+    assert kind not in report["error"]
 
 
 def test_allow_private_network_flag(server, capsys):
@@ -102,5 +165,5 @@ def test_visit_as_a_subprocess(server):
         check=False,
     )
     assert bad.returncode == 1
-    assert "(bad_url)" in bad.stderr
+    assert bad.stderr == "ii-desktop: Only http and https URLs can be visited, not gopher.\n"
     assert "Traceback" not in bad.stderr

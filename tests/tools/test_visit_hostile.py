@@ -54,8 +54,22 @@ def test_the_same_server_is_refused_without_the_allowance(server):
     assert visit(server.url("/p"), allowing(server)).ok
     refused = visit(server.url("/p"), ToolSettings())
     assert refused.error_kind == "blocked"
-    assert "local" in refused.error
+    assert refused.error == (
+        "127.0.0.1 is this computer; pages on this computer and on private networks are not "
+        f"read. To read it anyway, pass --allow-host {server.host} on the command line (or "
+        "add it to Allowed hosts in Settings)."
+    )
     assert server.hits["/p"] == 1  # only the allowed visit arrived
+
+
+def test_the_model_is_told_the_refusal_without_the_users_options(server):
+    refused = visit(server.url("/p"), ToolSettings())
+    assert refused.text == (
+        "Error: 127.0.0.1 is this computer; pages on this computer and on private networks "
+        "are not read."
+    )
+    assert "--allow-host" in refused.error and "blocked" not in refused.error
+    assert refused.data == {"url": server.url("/p")}
 
 
 @pytest.mark.parametrize(

@@ -157,7 +157,9 @@ class WebSearchTool:
         query = args.get("query") if isinstance(args, dict) else None
         if not isinstance(query, str) or not query.strip():
             return ToolOutput.failure(
-                "bad_arguments", "web_search needs a non-empty 'query' string."
+                "bad_arguments",
+                "The model asked for a search without saying what to search for.",
+                model_message="web_search needs a non-empty 'query' string.",
             )
         query = " ".join(query.split())
         settings = ctx.settings
