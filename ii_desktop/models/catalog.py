@@ -75,6 +75,9 @@ def describe_folder(
 ) -> ModelEntry | None:
     """An entry for a folder holding config.json, or None when it has none."""
     config = _read_config(folder)
+    unfinished = (folder / PARTIAL_DIR).exists()
+    if config is None and unfinished:  # a download stopped before its config arrived
+        config = {}
     if config is None:
         return None
     features = template_features(folder)
@@ -88,7 +91,7 @@ def describe_folder(
         quantization=quantization_of(config),
         tool_calling=features.tool_calling if features else None,
         thinking=features.thinking if features else None,
-        complete=not (folder / PARTIAL_DIR).exists(),
+        complete=not unfinished,
     )
 
 

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QResizeEvent, QTextOption
+from PySide6.QtGui import QFont, QGuiApplication, QResizeEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QFileDialog,
@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -45,12 +44,6 @@ from ii_desktop.ui.settings_dialog import (
     model_setting,
 )
 
-CONVERT_COMMAND = (
-    '.venv/bin/python -c "from mlx_lm import convert; '
-    "convert('Intelligent-Internet/II-Search-4B', 'models/ii-search-4b-4bit', "
-    'quantize=True, q_bits=4, q_group_size=64)"'
-)
-CONVERTED_FOLDER = "models/ii-search-4b-4bit"
 STACK_BELOW_WIDTH = 900  # narrower than this, the cards stack
 MAX_CONTENT_WIDTH = 1120
 MODEL_CHECK_DELAY_MS = 400
@@ -99,6 +92,7 @@ class FirstRunPage(QWidget):
 
     model_chosen = Signal(str)
     server_chosen = Signal(object)
+    models_requested = Signal()  # open the model manager (download and quantize)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -336,42 +330,13 @@ QPlainTextEdit#command {{
     def _build_download_card(self) -> QFrame:
         card, layout = self._card(
             "Download the model",
-            "No copy yet? Make a 4-bit copy of II-Search-4B once: about 2.3 GB, converted on "
-            "this Mac. The app does not download it for you yet.",
+            "No copy yet? Download II-Search-4B (about 8 GB, resumable) and make a 4-bit copy "
+            "on this Mac (about 2.3 GB). Nothing is downloaded until you ask.",
         )
-        self.download_help = QWidget()
-        help_layout = QVBoxLayout(self.download_help)
-        help_layout.setContentsMargins(0, 4, 0, 0)
-        help_layout.setSpacing(8)
-        help_layout.addWidget(_label("In Terminal, in the ii-desktop folder, run:"))
-        self.command_view = QPlainTextEdit(CONVERT_COMMAND)
-        self.command_view.setObjectName("command")
-        self.command_view.setAccessibleName("Command that makes the 4-bit copy")
-        self.command_view.setReadOnly(True)
-        self.command_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self.command_view.setWordWrapMode(QTextOption.WrapMode.WrapAnywhere)
-        self.command_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        lines = self.command_view.fontMetrics().lineSpacing()
-        self.command_view.setFixedHeight(lines * 6 + 16)
-        help_layout.addWidget(self.command_view)
-        self.copy_button = QPushButton("Copy command")
-        self.copy_button.setAccessibleName("Copy the conversion command")
-        self.copy_button.clicked.connect(self._copy_command)
-        help_layout.addWidget(self.copy_button, alignment=Qt.AlignmentFlag.AlignLeft)
-        help_layout.addWidget(
-            _label(
-                f"When it finishes, choose the {CONVERTED_FOLDER} folder under “Use a model "
-                "folder on this Mac”.",
-                "muted",
-            )
-        )
-        self.download_help.hide()
-        layout.addWidget(self.download_help)
         layout.addStretch(1)
-
-        self.download_button = QPushButton("Show how")
-        self.download_button.setAccessibleName("Show how to download the model")
-        self.download_button.clicked.connect(self.show_download_help)
+        self.download_button = QPushButton("Download…")
+        self.download_button.setAccessibleName("Open the model manager to download the model")
+        self.download_button.clicked.connect(self.models_requested.emit)
         layout.addWidget(self.download_button, alignment=Qt.AlignmentFlag.AlignRight)
         return card
 
@@ -511,16 +476,6 @@ QPlainTextEdit#command {{
         return True
 
     # --- getting the model -------------------------------------------------------------
-
-    def show_download_help(self) -> None:
-        """Show (or hide again) how to make the 4-bit copy."""
-        shown = not self.download_help.isVisibleTo(self)
-        self.download_help.setVisible(shown)
-        self.download_button.setText("Hide" if shown else "Show how")
-
-    def _copy_command(self) -> None:
-        QGuiApplication.clipboard().setText(CONVERT_COMMAND)
-        self.copy_button.setText("Copied")
 
     def _say(self, label: QLabel, text: str, role: str = "error") -> None:
         label.setObjectName(role)

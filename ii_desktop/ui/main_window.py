@@ -206,6 +206,7 @@ class MainWindow(WindowMenus, EngineStartup, DropHandling, QMainWindow):
         self.first_run = FirstRunPage()
         self.first_run.model_chosen.connect(self.use_model)
         self.first_run.server_chosen.connect(self.use_server)
+        self.first_run.models_requested.connect(self.open_models)
 
         self.pages = QStackedWidget()
         self.pages.addWidget(self.research_page)

@@ -253,6 +253,15 @@ class SettingsDialog(SettingsPages, ProvidersAndKeys, QDialog):
         if chosen:
             self.set_model_folder(chosen)
 
+    def _open_models(self) -> None:
+        """The model manager; the model it makes the default fills the folder field."""
+        from ii_desktop.ui.model_manager import ModelManager
+
+        manager = ModelManager(self._paths, self)
+        manager.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        manager.default_changed.connect(self.set_model_folder)
+        manager.show()
+
     def _model_text_edited(self) -> None:
         self._checked_text = None
         self._model_timer.start()

@@ -94,6 +94,7 @@ class SettingsPages(_Base):
         def _model_text_edited(self) -> None: ...
         def _check_model_now(self) -> None: ...
         def _choose_folder(self) -> None: ...
+        def _open_models(self) -> None: ...
         def _update_memory(self) -> None: ...
         def _long_context_toggled(self) -> None: ...
         def restore_sampling_defaults(self) -> None: ...
@@ -115,11 +116,16 @@ class SettingsPages(_Base):
         self.choose_button.setAccessibleName("Choose the model folder")
         self.choose_button.setAutoDefault(False)
         self.choose_button.clicked.connect(self._choose_folder)
+        self.models_button = QPushButton("Models…")
+        self.models_button.setAccessibleName("Open the model manager")
+        self.models_button.setToolTip("Download, quantize, choose or remove models")
+        self.models_button.setAutoDefault(False)
+        self.models_button.clicked.connect(self._open_models)
         self.model_status = text_label("")
         self.model_status.setAccessibleName("Model folder check")
         folder_box = QVBoxLayout()
         folder_box.setSpacing(6)
-        folder_box.addLayout(_row(self.model_edit, self.choose_button))
+        folder_box.addLayout(_row(self.model_edit, self.choose_button, self.models_button))
         folder_box.addWidget(self.model_status)
         form.addRow("Model folder:", folder_box)
 

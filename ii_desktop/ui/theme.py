@@ -110,6 +110,9 @@ QPushButton:default, QPushButton#primary {{
     background: {c.accent}; color: {c.accent_text}; border: 1px solid {c.accent};
 }}
 QPushButton:disabled {{ color: {c.muted}; }}
+QPushButton:default:disabled, QPushButton#primary:disabled {{
+    background: {c.surface}; color: {c.muted}; border: 1px solid {c.border};
+}}
 QFrame#card {{ background: {c.surface}; border: 1px solid {c.border}; border-radius: 10px; }}
 QLabel#muted, QLabel#stats {{ color: {c.muted}; }}
 QLabel#question {{ font-weight: 600; }}

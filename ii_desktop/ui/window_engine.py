@@ -188,6 +188,16 @@ class EngineStartup(_Base):
             else:
                 self.start_engine()
 
+    def open_models(self) -> Any:
+        """The model manager; a model it makes the default is used at once."""
+        from ii_desktop.ui.model_manager import ModelManager
+
+        dialog = ModelManager(self._paths, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.default_changed.connect(self.use_model)
+        dialog.show()
+        return dialog
+
     def open_settings(self) -> None:
         from ii_desktop.ui.settings_dialog import SettingsDialog
 

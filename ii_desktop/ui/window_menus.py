@@ -40,6 +40,7 @@ class WindowMenus(_Base):
 
         def new_notebook(self) -> None: ...
         def open_settings(self) -> None: ...
+        def open_models(self) -> None: ...
         def stop(self) -> None: ...
 
     new_action: QAction
@@ -79,6 +80,7 @@ class WindowMenus(_Base):
             edit, "Settings…", self.open_settings, QKeySequence.StandardKey.Preferences
         )
         settings.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self._add(edit, "Models…", self.open_models, "Ctrl+Shift+M")
 
         view = bar.addMenu("&View")
         self.sidebar_action = self._add(view, "Show Notebooks", self._toggle_sidebar, "Ctrl+Alt+S")

@@ -9,13 +9,12 @@ import keyring.errors
 import pytest
 from keyring.backends import fail
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractButton, QLineEdit, QPlainTextEdit, QWidget
 
 from ii_desktop.core.settings import AppPaths, ServerSettings
 from ii_desktop.tools import secrets
 from ii_desktop.ui import widgets
-from ii_desktop.ui.first_run import CONVERT_COMMAND, FirstRunPage
+from ii_desktop.ui.first_run import FirstRunPage
 from tests.helpers.keyring_backend import MemoryKeyring, use_keyring
 from tests.ui.helpers import all_text
 
@@ -280,19 +279,11 @@ def test_a_refusing_keychain_is_a_message(qtbot):
 # --- getting the model ---------------------------------------------------------------
 
 
-def test_download_card_explains_the_conversion(qtbot):
+def test_the_download_card_opens_the_model_manager(qtbot):
     page = open_page(qtbot)
-    assert not page.download_help.isVisibleTo(page)
-    page.download_button.click()
-    assert page.download_help.isVisibleTo(page)
-    assert page.command_view.toPlainText() == CONVERT_COMMAND
-    assert "convert('Intelligent-Internet/II-Search-4B'" in CONVERT_COMMAND
-    assert "q_bits=4" in CONVERT_COMMAND
-    assert "models/ii-search-4b-4bit" in all_text(page)
-    page.copy_button.click()
-    assert QGuiApplication.clipboard().text() == CONVERT_COMMAND
-    page.download_button.click()
-    assert not page.download_help.isVisibleTo(page)
+    with qtbot.waitSignal(page.models_requested, timeout=1000):
+        page.download_button.click()
+    assert "Nothing is downloaded until you ask" in all_text(page)
 
 
 # --- the look ----------------------------------------------------------------------

@@ -1,0 +1,485 @@
+"""The model manager: the models on this Mac, downloading II-Search-4B with progress,
+speed and cancel, a 4- or 8-bit copy made on the Mac, the default chosen, a model removed.
+
+Downloads and conversions run on threads of their own (``ii_desktop.models``), which
+outlive the dialog: closing it leaves a download running, reopening shows it again, and
+a download stopped by quitting the app continues from where it was on the next start
+(the model's row says "unfinished: Resume").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ii_desktop.core.errors import AppError
+from ii_desktop.core.settings import AppPaths, load_settings, save_settings
+from ii_desktop.ui import theme, widgets
+from ii_desktop.ui.background import run_in_background
+
+log = logging.getLogger(__name__)
+ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class _Relay(QObject):
+    progress = Signal(object)
+    done = Signal(object, object)  # result, error
+
+
+Work = Callable[[Callable[[Any], None], threading.Event], Any]
+
+
+class Job:
+    """A download or a conversion on its own thread; its relay lives as long as it runs."""
+
+    def __init__(self, kind: str, name: str, work: Work) -> None:
+        self.kind = kind  # "download" or "quantize"
+        self.name = name
+        self.cancel = threading.Event()
+        self.relay = _Relay()
+        self.last: Any = None
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.finished = False
+        self.relay.progress.connect(self._note, Qt.ConnectionType.QueuedConnection)
+        self.relay.done.connect(self._end, Qt.ConnectionType.QueuedConnection)
+
+        def run() -> None:
+            try:
+                result = work(self.relay.progress.emit, self.cancel)
+            except BaseException as exc:  # shown by whoever watches
+                self.relay.done.emit(None, exc)
+                return
+            self.relay.done.emit(result, None)
+
+        self.thread = threading.Thread(target=run, name=f"ii-model-{kind}", daemon=True)
+
+    @Slot(object)
+    def _note(self, progress: Any) -> None:
+        self.last = progress
+
+    @Slot(object, object)
+    def _end(self, result: Any, error: BaseException | None) -> None:
+        self.result, self.error, self.finished = result, error, True
+        _jobs.discard(self)
+
+
+_jobs: set[Job] = set()  # running downloads and conversions, whatever window is open
+
+
+def running_jobs() -> list[Job]:
+    return [job for job in _jobs if not job.finished]
+
+
+def describe_progress(progress: Any) -> str:
+    """A download's progress in words: "1.2 GB of 8.0 GB · 35.0 MB/s · 3 min left"."""
+    from ii_desktop.models.info import format_size
+
+    if progress is None:
+        return "Starting…"
+    if hasattr(progress, "done_bytes"):
+        if progress.stage == "checking":
+            return "Checking what is already here…"
+        parts = [f"{format_size(progress.done_bytes)} of {format_size(progress.total_bytes)}"]
+        if progress.bytes_per_second:
+            parts.append(f"{format_size(progress.bytes_per_second)}/s")
+        if progress.seconds_left is not None:
+            left = progress.seconds_left
+            parts.append(f"{round(left)} s left" if left < 90 else f"{round(left / 60)} min left")
+        return " · ".join(parts)
+    return f"{progress.message} ({progress.step} of {progress.steps})"
+
+
+def _row_text(entry: Any) -> str:
+    from ii_desktop.models.info import format_size
+
+    quant = entry.quantization
+    kind = f"{quant['bits']}-bit" if quant else "full precision"
+    bits = [kind, format_size(entry.size_bytes)]
+    if entry.tool_calling:
+        bits.append("tools")
+    if entry.thinking:
+        bits.append("thinking")
+    where = {
+        "app": "in the app's folder",
+        "huggingface": "Hugging Face cache",
+        "lmstudio": "LM Studio",
+    }
+    head = f"{entry.name}{'  ✓ default' if entry.is_default else ''}"
+    detail = " · ".join(bits) + f" · {where.get(entry.source, entry.source)}"
+    if not entry.complete:
+        detail = "download unfinished · choose Resume"
+    return f"{head}\n{detail}"
+
+
+class ModelManager(QDialog):
+    """See the module docstring. ``default_changed`` carries the new default's path."""
+
+    default_changed = Signal(str)
+
+    def __init__(self, paths: AppPaths, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Models")
+        self.setMinimumSize(640, 520)
+        self.paths = paths
+        self.entries: list[Any] = []
+        self.job: Job | None = None
+
+        title = QLabel("Models")
+        title.setObjectName("title")
+        intro = QLabel(
+            "II-Search-4B runs on this Mac from a model folder. Download the card's MLX build "
+            "once, then make a 4-bit copy (about 2.3 GB) to run it fast in little memory."
+        )
+        intro.setWordWrap(True)
+        intro.setObjectName("muted")
+        self.list = QListWidget()
+        self.list.setAccessibleName("Models on this Mac")
+        self.list.setWordWrap(True)
+        self.list.itemSelectionChanged.connect(self._update_buttons)
+        self.empty = QLabel("No models on this Mac yet: download one below.")
+        self.empty.setObjectName("muted")
+        self.empty.hide()
+
+        self.default_button = QPushButton("Use as default")
+        self.default_button.clicked.connect(self.set_default)
+        self.bits = QComboBox()
+        self.bits.addItems(["4-bit copy", "8-bit copy"])
+        self.bits.setAccessibleName("Bits of the copy")
+        self.quantize_button = QPushButton("Make copy")
+        self.quantize_button.setToolTip("Quantize the selected model on this Mac")
+        self.quantize_button.clicked.connect(self.quantize_selected)
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.clicked.connect(self.resume_selected)
+        self.remove_button = QPushButton("Remove…")
+        self.remove_button.clicked.connect(self.remove_selected)
+        actions = QHBoxLayout()
+        for button in (self.default_button, self.resume_button):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        actions.addWidget(self.bits)
+        actions.addWidget(self.quantize_button)
+        actions.addWidget(self.remove_button)
+
+        from ii_desktop.models.download import DEFAULT_REPO
+
+        self.repo = QLineEdit(DEFAULT_REPO)
+        self.repo.setAccessibleName("Hugging Face repo to download")
+        self.download_button = QPushButton("Download")
+        self.download_button.setObjectName("primary")
+        self.download_button.clicked.connect(self.download)
+        get = QHBoxLayout()
+        get.addWidget(QLabel("Download"))
+        get.addWidget(self.repo, stretch=1)
+        get.addWidget(self.download_button)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.progress.setFixedHeight(6)
+        self.progress_label = QLabel("")
+        self.progress_label.setObjectName("muted")
+        self.cancel_button = QPushButton("Stop")
+        self.cancel_button.setToolTip("Stop; what has arrived is kept for Resume")
+        self.cancel_button.clicked.connect(self.cancel_job)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        working = QHBoxLayout()
+        working.addWidget(self.progress_label, stretch=1)
+        working.addWidget(self.cancel_button)
+
+        close = QPushButton("Close")
+        close.clicked.connect(self.close)
+        for button in self.findChildren(QPushButton):  # Return never starts a download
+            button.setAutoDefault(False)
+        for button in (
+            self.default_button,
+            self.quantize_button,
+            self.resume_button,
+            self.remove_button,
+            self.download_button,
+            self.cancel_button,
+        ):
+            button.setAutoDefault(False)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(close)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.setSpacing(10)
+        layout.addWidget(title)
+        layout.addWidget(intro)
+        layout.addWidget(self.list, stretch=1)
+        layout.addWidget(self.empty)
+        layout.addLayout(actions)
+        layout.addSpacing(6)
+        layout.addLayout(get)
+        layout.addWidget(self.progress)
+        layout.addLayout(working)
+        layout.addWidget(self.message)
+        layout.addLayout(bottom)
+        c = theme.colors()
+        self.setStyleSheet(
+            theme.stylesheet(c) + f"QLabel#title {{ font-size: 17px; font-weight: 600; }}"
+            f"QLabel#muted {{ color: {c.muted}; }}"
+            f"QLabel#error {{ color: {c.error}; }}"
+            f"QListWidget::item {{ padding: 6px 4px; }}"
+        )
+        self._timer = QTimer(self)  # a child timer: it dies with the dialog
+        self._timer.setInterval(200)
+        self._timer.timeout.connect(self._show_job)
+        running = running_jobs()
+        if running:  # a download started earlier is still going: show it again
+            self._watch(running[0])
+        else:
+            self._show_job()
+        self.refresh()
+
+    # --- the list -------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        from ii_desktop.models.catalog import list_models
+
+        default = load_settings(self.paths).engine.model_path
+        models_dir = self.paths.models_dir
+
+        def done(entries: list[Any]) -> None:
+            self.entries = entries
+            selected = self.selected()
+            self.list.clear()
+            for entry in entries:
+                item = QListWidgetItem(_row_text(entry))
+                item.setData(ENTRY_ROLE, entry.path)
+                self.list.addItem(item)
+                if selected is not None and entry.path == selected.path:
+                    item.setSelected(True)
+            self.empty.setVisible(not entries)
+            self._update_buttons()
+
+        run_in_background(
+            lambda: list_models(models_dir, default),
+            done,
+            lambda exc: self._say(f"The models could not be listed: {exc}", "error"),
+        )
+
+    def selected(self) -> Any:
+        items = self.list.selectedItems()
+        if not items:
+            return None
+        path = items[0].data(ENTRY_ROLE)
+        return next((e for e in self.entries if e.path == path), None)
+
+    def _update_buttons(self) -> None:
+        entry = self.selected()
+        busy = self.job is not None and not self.job.finished
+        complete = entry is not None and entry.complete
+        self.default_button.setEnabled(complete and not entry.is_default)
+        self.quantize_button.setEnabled(complete and not busy and not entry.quantization)
+        self.remove_button.setEnabled(entry is not None and entry.source == "app" and not busy)
+        self.resume_button.setVisible(entry is not None and not entry.complete)
+        self.resume_button.setEnabled(not busy)
+        self.download_button.setEnabled(not busy)
+        self.download_button.setText("Downloading…" if busy else "Download")
+
+    def _say(self, text: str, role: str = "muted") -> None:
+        self.message.setObjectName(role)
+        self.message.setText(text)
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)
+
+    # --- actions --------------------------------------------------------------------
+
+    def set_default(self) -> None:
+        entry = self.selected()
+        if entry is None:
+            return
+        settings = load_settings(self.paths)
+        try:
+            save_settings(self.paths, _with_model(settings, entry.path))
+        except AppError as exc:
+            self._say(exc.message, "error")
+            return
+        self._say(f"{entry.name} is the default model now.")
+        self.default_changed.emit(entry.path)
+        self.refresh()
+
+    def remove_selected(self) -> None:
+        entry = self.selected()
+        if entry is None or entry.source != "app":
+            return
+        from ii_desktop.models.info import format_size
+
+        size = format_size(entry.size_bytes)
+        if not widgets.confirm(
+            self, f"Remove {entry.name}?", f"This deletes its folder ({size}) from this Mac."
+        ):
+            return
+        path = Path(entry.path)
+        try:
+            if path.resolve().parent != self.paths.models_dir.resolve():
+                raise OSError("it is not in the app's models folder")
+            shutil.rmtree(path)
+        except OSError as exc:
+            self._say(f"{entry.name} could not be removed: {exc}", "error")
+            return
+        if entry.is_default:
+            settings = load_settings(self.paths)
+            save_settings(self.paths, _with_model(settings, None))
+        self._say(f"Removed {entry.name}; {size} freed.")
+        self.refresh()
+
+    def download(self, repo: str | None = None) -> Job | None:
+        from ii_desktop.models.download import download_model, repo_folder_name
+
+        repo_id = (repo or self.repo.text()).strip()
+        try:
+            dest = self.paths.ensure().models_dir / repo_folder_name(repo_id)
+        except AppError as exc:
+            self._say(exc.message, "error")
+            return None
+
+        def work(report: Callable[[Any], None], cancel: threading.Event) -> Any:
+            return download_model(repo_id, dest, progress=report, cancel=cancel)
+
+        return self._start(Job("download", repo_id, work))
+
+    def resume_selected(self) -> None:
+        entry = self.selected()
+        if entry is None:
+            return
+        from ii_desktop.models.download import _read_record
+
+        repo = _read_record(Path(entry.path)).get("repo_id")
+        if not repo:
+            self._say(f"{entry.name} does not say where it came from; download it again.", "error")
+            return
+        self.download(str(repo))
+
+    def quantize_selected(self) -> Job | None:
+        entry = self.selected()
+        if entry is None:
+            return None
+        bits = 8 if self.bits.currentIndex() == 1 else 4
+        return self.quantize(entry, bits)
+
+    def quantize(self, entry: Any, bits: int) -> Job | None:
+        from ii_desktop.models.quantize import quantize_model
+
+        base = Path(entry.path).name.removesuffix("-MLX").removesuffix("-mlx")
+        dest = self.paths.ensure().models_dir / f"{base}-{bits}bit"
+        if dest.exists():
+            self._say(f"{dest.name} exists already; remove it first to make it again.", "error")
+            return None
+
+        def work(report: Callable[[Any], None], cancel: threading.Event) -> Any:
+            return quantize_model(entry.path, dest, bits, progress=report, cancel=cancel)
+
+        return self._start(Job("quantize", f"{entry.name} → {dest.name}", work))
+
+    def cancel_job(self) -> None:
+        if self.job is not None:
+            self.job.cancel.set()
+            self.cancel_button.setEnabled(False)
+            self.progress_label.setText("Stopping…")
+
+    # --- a running job --------------------------------------------------------------
+
+    def _start(self, job: Job) -> Job:
+        _jobs.add(job)
+        job.thread.start()
+        self._watch(job)
+        return job
+
+    def _watch(self, job: Job) -> None:
+        self.job = job
+        self._say("")
+        self.cancel_button.setEnabled(True)
+        self._timer.start()
+        self._show_job()
+
+    def _show_job(self) -> None:
+        job = self.job
+        busy = job is not None and not job.finished
+        for widget in (self.progress, self.progress_label, self.cancel_button):
+            widget.setVisible(busy)
+        self._update_buttons()
+        if job is None:
+            return
+        if not job.finished:
+            last = job.last
+            verb = "Downloading" if job.kind == "download" else "Making"
+            self.progress_label.setText(f"{verb} {job.name}: {describe_progress(last)}")
+            if last is not None and hasattr(last, "fraction"):
+                self.progress.setValue(int(last.fraction * 1000))
+            elif last is not None:
+                self.progress.setValue(int(last.step / max(1, last.steps) * 1000))
+            return
+        self._timer.stop()
+        self.job = None
+        self._finished(job)
+        self._show_job()
+        self.refresh()
+
+    def _finished(self, job: Job) -> None:
+        from ii_desktop.models.download import DownloadCancelled
+
+        if job.error is not None:
+            if isinstance(job.error, DownloadCancelled):
+                self._say("Stopped. What arrived is kept: choose Resume to continue.")
+            elif isinstance(job.error, AppError):
+                self._say(job.error.message, "error")
+            else:
+                log.error("a model job failed: %r", job.error)
+                self._say(f"That did not work: {job.error}", "error")
+            return
+        if job.kind == "download":
+            path = Path(job.result.path)
+            self._say(
+                f"Downloaded to {path}. Select it and choose Make copy for a 4-bit copy "
+                f"(recommended{'; 8-bit suits this Mac too' if _memory_gb() >= 32 else ''})."
+            )
+        else:
+            path = Path(job.result)
+            settings = load_settings(self.paths)
+            save_settings(self.paths, _with_model(settings, str(path)))
+            self.default_changed.emit(str(path))
+            self._say(
+                f"{path.name} is ready and is the default model now. The full-size copy "
+                "can be removed to free its space."
+            )
+
+
+def _with_model(settings: Any, path: str | None) -> Any:
+    return dataclasses.replace(
+        settings, engine=dataclasses.replace(settings.engine, model_path=path)
+    )
+
+
+def _memory_gb() -> float:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    except (ValueError, OSError, AttributeError):
+        return 0.0

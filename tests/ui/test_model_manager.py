@@ -1,0 +1,110 @@
+"""The model manager window: download from a local stand-in for the hub, stop and resume,
+a real 4-bit copy of the tiny model made the default, a model removed."""
+
+from __future__ import annotations
+
+import pytest
+
+from ii_desktop.core.settings import app_paths, load_settings
+from ii_desktop.engine.tiny_model import build_tiny_model
+from ii_desktop.ui import model_manager, widgets
+from ii_desktop.ui.model_manager import ModelManager, describe_progress
+from tests.models.hub import FakeHub, HubFile
+
+REPO = "acme/Tiny-MLX"
+
+
+@pytest.fixture
+def hub(tmp_path, monkeypatch):
+    folder = build_tiny_model(tmp_path / "source")
+    files = {
+        p.relative_to(folder).as_posix(): HubFile(p.read_bytes(), lfs=p.suffix == ".safetensors")
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+    server = FakeHub(REPO, files)
+    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    monkeypatch.setattr(widgets, "confirm", lambda *a, **k: True)
+    yield server
+    server.close()
+
+
+def open_manager(qtbot) -> ModelManager:
+    dialog = ModelManager(app_paths().ensure())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def rows(dialog) -> list[str]:
+    return [dialog.list.item(i).text() for i in range(dialog.list.count())]
+
+
+def select(dialog, name: str) -> None:
+    for i in range(dialog.list.count()):
+        if dialog.list.item(i).text().startswith(name):
+            dialog.list.item(i).setSelected(True)
+            return
+    raise AssertionError(f"{name} not in {rows(dialog)}")
+
+
+def wait_idle(qtbot, dialog, timeout=60000) -> None:
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=timeout)
+    qtbot.wait(300)  # the list refreshes on a worker thread
+
+
+def test_download_then_a_4_bit_copy_becomes_the_default(qtbot, hub):
+    dialog = open_manager(qtbot)
+    qtbot.waitUntil(lambda: dialog.empty.isVisible())
+    dialog.repo.setText(REPO)
+    dialog.download()
+    assert dialog.progress.isVisible() and dialog.cancel_button.isVisible()
+    wait_idle(qtbot, dialog)
+    assert "Downloaded to" in dialog.message.text()
+    qtbot.waitUntil(lambda: any(r.startswith("Tiny-MLX") for r in rows(dialog)))
+    assert "full precision" in next(r for r in rows(dialog) if r.startswith("Tiny-MLX"))
+
+    select(dialog, "Tiny-MLX")
+    with qtbot.waitSignal(dialog.default_changed, timeout=120000) as made:
+        dialog.quantize_selected()
+    copy = made.args[0]
+    assert copy.endswith("Tiny-4bit")
+    assert load_settings(app_paths()).engine.model_path == copy
+    wait_idle(qtbot, dialog)
+    assert "is the default model now" in dialog.message.text()
+    qtbot.waitUntil(lambda: any("4-bit" in r and "✓ default" in r for r in rows(dialog)))
+
+    select(dialog, "Tiny-MLX")  # the full-size copy can go
+    dialog.remove_selected()
+    assert "Removed Tiny-MLX" in dialog.message.text()
+    qtbot.waitUntil(lambda: not any(r.startswith("Tiny-MLX") for r in rows(dialog)))
+
+
+def test_a_stopped_download_resumes_even_after_the_window_closed(qtbot, hub):
+    hub.delay = 0.05  # slow enough to stop midway
+    dialog = open_manager(qtbot)
+    job = dialog.download(REPO)
+    qtbot.waitUntil(lambda: job.last is not None and job.last.done_bytes > 0, timeout=20000)
+    assert "of" in describe_progress(job.last)
+    dialog.close()  # the download goes on without the window
+    again = open_manager(qtbot)
+    assert again.job is job and again.progress.isVisible()
+    again.cancel_job()
+    wait_idle(qtbot, again)
+    assert "Stopped. What arrived is kept" in again.message.text()
+    qtbot.waitUntil(lambda: any("download unfinished" in r for r in rows(again)))
+
+    hub.delay = 0.0
+    select(again, "Tiny-MLX")
+    assert again.resume_button.isVisibleTo(again)
+    again.resume_selected()
+    wait_idle(qtbot, again)
+    assert "Downloaded to" in again.message.text()
+    assert not any("download unfinished" in r for r in rows(again))
+    assert model_manager.running_jobs() == []
+
+
+def test_a_bad_repo_id_is_said_in_one_line(qtbot, hub):
+    dialog = open_manager(qtbot)
+    assert dialog.download("not a repo") is None
+    assert "is not a Hugging Face repo id" in dialog.message.text()
