@@ -273,7 +273,7 @@ h1 { font-size: 1.7em; margin-top: 0; }
 pre, code { font-family: Menlo, "SF Mono", "DejaVu Sans Mono", Consolas, "Courier New",
   monospace; }
 pre { background: transparent; padding: 0; margin-left: 1em; }
-blockquote { margin-left: 1.5em; font-style: italic; color: #424245; }
+table.quote { margin: 6px 0 6px 0; color: #424245; }
 .reasoning { color: #424245; font-size: 0.9em; }
 ol.sources { margin-left: 0; padding-left: 0; }
 """

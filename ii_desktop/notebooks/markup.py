@@ -329,4 +329,17 @@ def markdown_to_html(
     tokens = _MD.parse(text)
     if printable:
         tokens = _printable(tokens)
-    return str(_MD.renderer.render(tokens, _MD.options, {})).strip("\n")
+    rendered = str(_MD.renderer.render(tokens, _MD.options, {})).strip("\n")
+    if printable:  # Qt draws no border on a blockquote: a grey bar cell stands in for it
+        rendered = rendered.replace("<blockquote>", _QUOTE_OPEN).replace(
+            "</blockquote>", _QUOTE_CLOSE
+        )
+    return rendered
+
+
+_QUOTE_OPEN = (
+    '<table class="quote" border="0" cellspacing="0" cellpadding="0"><tr>'
+    '<td width="3" bgcolor="#d2d2d7" style="padding: 0">&#8203;</td>'
+    '<td style="padding-left: 12px">'
+)
+_QUOTE_CLOSE = "</td></tr></table>"

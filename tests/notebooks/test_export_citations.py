@@ -171,3 +171,12 @@ def test_exports_show_each_citation_check(tmp_path):
     assert "(read, cited, may not support what cites it)" in md
     page = render_html(book, runs)
     assert "“Paris has many bridges.”" in page and "may not support what cites it" in page
+
+
+def test_a_printable_blockquote_keeps_a_bar_beside_it():
+    from ii_desktop.notebooks.markup import markdown_to_html
+
+    page = markdown_to_html("> quoted <b>words</b>", printable=True)
+    assert page.startswith('<table class="quote"') and 'bgcolor="#d2d2d7"' in page
+    assert "&lt;b&gt;words&lt;/b&gt;" in page  # still inert
+    assert "<blockquote>" in markdown_to_html("> quoted"), "the web export keeps its border"
