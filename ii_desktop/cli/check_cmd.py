@@ -169,11 +169,10 @@ class _Say:
             for key, word in VERDICT_WORDS.items()
             if summary.get(key)
         )
-        checked = plural(summary["checked"], "claim")
-        print(
-            f"\n{checked} checked of {summary['claims']} found" + (f": {counts}" if counts else ""),
-            file=out,
-        )
+        if summary["claims"]:
+            checked = plural(summary["checked"], "claim")
+            found = f"{checked} checked of {summary['claims']} found"
+            print(f"\n{found}" + (f": {counts}" if counts else ""), file=out)
         for i, claim in enumerate(report["claims"], 1):
             verdict = VERDICT_WORDS.get(claim["verdict"], claim["verdict"])
             print(f"\n{i}. {printable(claim['claim'])}", file=out)

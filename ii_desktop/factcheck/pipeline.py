@@ -231,6 +231,8 @@ class FactCheck:
         """The report (see ``report``); ``reason`` in it is ``done`` or ``cancelled``."""
         if self.state.claims is None:
             self.state.claims = self._extract()
+            if not self.state.claims and not self.cancelled:
+                self._drop_empty_notebook()
             self.save()
         claims = self.state.claims
         todo = [i for i in range(len(claims)) if i not in self.state.results]
@@ -245,6 +247,20 @@ class FactCheck:
                     list(pool.map(self._verify, todo))
         self._emit(CheckProgress(self.check_id, "done", len(claims), len(claims)))
         return self.report()
+
+    def _drop_empty_notebook(self) -> None:
+        """A page with no claims leaves no empty "Fact check" notebook behind."""
+        notebook_id, self.state.notebook_id = self.state.notebook_id, None
+        if notebook_id is None:
+            return
+        from ii_desktop.notebooks import NotebookStore
+
+        try:
+            with NotebookStore.open(self.paths) as store:
+                if store.run_count(notebook_id) == 0:
+                    store.delete(notebook_id)
+        except AppError as exc:
+            log.warning("the empty fact-check notebook could not be removed: %s", exc)
 
     def _context_chars(self) -> int:
         try:

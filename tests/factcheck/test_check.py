@@ -165,6 +165,9 @@ def test_garbage_and_no_claims_give_a_clear_outcome(w):
     _, report, _ = run_check(w, ["<think>\nhm\n</think>\n\nI cannot do that.", "Still no."])
     assert report["claims"] == [] and report["summary"]["claims"] == 0
     assert "No checkable factual claims were found on the page." in report["notes"]
+    assert report["notebook_id"] is None
+    with NotebookStore.open(app_paths()) as store:
+        assert store.notebooks() == [], "no empty notebook is left behind"
 
 
 def test_a_verification_that_never_boxes_a_verdict_is_not_enough_evidence(w):
