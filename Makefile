@@ -24,8 +24,8 @@ run: $(STAMP)
 	$(BIN)/ii-desktop
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check ii_desktop tests
-	$(BIN)/ruff format --check ii_desktop tests
+	$(BIN)/ruff check ii_desktop tests packaging
+	$(BIN)/ruff format --check ii_desktop tests packaging
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy ii_desktop
@@ -40,4 +40,11 @@ bench: $(STAMP)
 	$(BIN)/ii-desktop bench engine --model $(VENV)/bench-tiny-model
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache build dist
+
+# Not part of `make test`: builds the bundle with PyInstaller (installed into the venv on
+# first use): ii-desktop.app and a DMG on macOS, dist/ii-desktop/ plus a smoke test on Linux.
+.PHONY: package
+package: $(STAMP)
+	$(BIN)/python -c 'import PyInstaller' 2>/dev/null || $(BIN)/pip install --quiet pyinstaller
+	VENV=$(VENV) packaging/$$(if [ "$$(uname -s)" = Darwin ]; then echo macos; else echo linux; fi)/build.sh

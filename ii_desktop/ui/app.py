@@ -6,7 +6,6 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -14,6 +13,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from ii_desktop.core.resources import app_icon
 from ii_desktop.core.settings import APP_NAME, AppPaths
 from ii_desktop.ui.main_window import MainWindow
 
@@ -22,7 +22,6 @@ from ii_desktop.ui.main_window import MainWindow
 SIGNAL_POLL_MS = 200
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 EXIT_AFTER_PAINT_ENV = "II_DESKTOP_EXIT_AFTER_PAINT"  # bench ui: launch time, then quit
-APP_ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "ii-desktop.svg"
 
 
 def run_app(paths: AppPaths, argv: Sequence[str] | None = None) -> int:
@@ -39,8 +38,9 @@ def run_app(paths: AppPaths, argv: Sequence[str] | None = None) -> int:
     QApplication.setApplicationName(APP_NAME)
     QApplication.setOrganizationName(APP_NAME)
     app = QApplication.instance() or QApplication(list(argv or sys.argv[:1]))
-    if APP_ICON.is_file():  # present in a source checkout; bundles ship their own icon
-        app.setWindowIcon(QIcon(str(APP_ICON)))
+    icon = app_icon()  # found in a checkout and inside a bundle alike
+    if icon is not None:
+        app.setWindowIcon(QIcon(str(icon)))
 
     window = MainWindow(paths)
     window.show()

@@ -20,6 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QHBoxLayout,
@@ -59,6 +60,8 @@ class Job:
         self.cancel = threading.Event()
         self.relay = _Relay()
         self.last: Any = None
+        self.then_copy_bits: int | None = None  # a download that goes on into a copy
+        self.source: Path | None = None  # a copy's full-size original
         self.result: Any = None
         self.error: BaseException | None = None
         self.finished = False
@@ -165,8 +168,11 @@ class ModelManager(QDialog):
         self.default_button = QPushButton("Use as default")
         self.default_button.clicked.connect(self.set_default)
         self.bits = QComboBox()
-        self.bits.addItems(["4-bit copy", "8-bit copy"])
+        self.bits.addItem("4-bit copy")
+        if _memory_gb() >= 32:  # an 8-bit 4B model wants the room to run long contexts
+            self.bits.addItem("8-bit copy")
         self.bits.setAccessibleName("Bits of the copy")
+        self.bits.currentIndexChanged.connect(self._update_then_copy)
         self.quantize_button = QPushButton("Make copy")
         self.quantize_button.setToolTip("Quantize the selected model on this Mac")
         self.quantize_button.clicked.connect(self.quantize_selected)
@@ -193,6 +199,13 @@ class ModelManager(QDialog):
         get.addWidget(QLabel("Download"))
         get.addWidget(self.repo, stretch=1)
         get.addWidget(self.download_button)
+        self.then_copy = QCheckBox()
+        self.then_copy.setChecked(True)
+        self._update_then_copy()
+        self.remove_source_button = QPushButton("Remove the full-size copy")
+        self.remove_source_button.clicked.connect(self.remove_source)
+        self.remove_source_button.hide()
+        self.offered_source: Path | None = None
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
@@ -221,6 +234,7 @@ class ModelManager(QDialog):
             self.remove_button,
             self.download_button,
             self.cancel_button,
+            self.remove_source_button,
         ):
             button.setAutoDefault(False)
         bottom = QHBoxLayout()
@@ -237,9 +251,14 @@ class ModelManager(QDialog):
         layout.addLayout(actions)
         layout.addSpacing(6)
         layout.addLayout(get)
+        layout.addWidget(self.then_copy)
         layout.addWidget(self.progress)
         layout.addLayout(working)
         layout.addWidget(self.message)
+        offer = QHBoxLayout()
+        offer.addWidget(self.remove_source_button)
+        offer.addStretch(1)
+        layout.addLayout(offer)
         layout.addLayout(bottom)
         c = theme.colors()
         self.setStyleSheet(
@@ -292,6 +311,15 @@ class ModelManager(QDialog):
         path = items[0].data(ENTRY_ROLE)
         return next((e for e in self.entries if e.path == path), None)
 
+    def _bits(self) -> int:
+        return 8 if self.bits.currentText().startswith("8") else 4
+
+    def _update_then_copy(self) -> None:
+        if hasattr(self, "then_copy"):
+            self.then_copy.setText(
+                f"When it arrives, make a {self._bits()}-bit copy, check that it loads and use it"
+            )
+
     def _update_buttons(self) -> None:
         entry = self.selected()
         busy = self.job is not None and not self.job.finished
@@ -330,26 +358,41 @@ class ModelManager(QDialog):
         entry = self.selected()
         if entry is None or entry.source != "app":
             return
+        self._remove(Path(entry.path), entry.size_bytes)
+
+    def remove_source(self) -> None:
+        """Remove the full-size model a copy was just made from, after asking."""
+        source = self.offered_source
+        if source is None:
+            return
+        if self._remove(source, _folder_size(source)):
+            self.offered_source = None
+            self.remove_source_button.hide()
+
+    def _remove(self, path: Path, size_bytes: int) -> bool:
         from ii_desktop.models.info import format_size
 
-        size = format_size(entry.size_bytes)
+        size = format_size(size_bytes)
         if not widgets.confirm(
-            self, f"Remove {entry.name}?", f"This deletes its folder ({size}) from this Mac."
+            self, f"Remove {path.name}?", f"This deletes its folder ({size}) from this Mac."
         ):
-            return
-        path = Path(entry.path)
+            return False
         try:
             if path.resolve().parent != self.paths.models_dir.resolve():
                 raise OSError("it is not in the app's models folder")
             shutil.rmtree(path)
         except OSError as exc:
-            self._say(f"{entry.name} could not be removed: {exc}", "error")
-            return
-        if entry.is_default:
-            settings = load_settings(self.paths)
+            self._say(f"{path.name} could not be removed: {exc.strerror or exc}", "error")
+            return False
+        settings = load_settings(self.paths)
+        if settings.engine.model_path and Path(settings.engine.model_path) == path:
             save_settings(self.paths, _with_model(settings, None))
-        self._say(f"Removed {entry.name}; {size} freed.")
+        if self.offered_source == path:
+            self.offered_source = None
+            self.remove_source_button.hide()
+        self._say(f"Removed {path.name}; {size} freed.")
         self.refresh()
+        return True
 
     def download(self, repo: str | None = None) -> Job | None:
         from ii_desktop.models.download import download_model, repo_folder_name
@@ -364,7 +407,9 @@ class ModelManager(QDialog):
         def work(report: Callable[[Any], None], cancel: threading.Event) -> Any:
             return download_model(repo_id, dest, progress=report, cancel=cancel)
 
-        return self._start(Job("download", repo_id, work))
+        job = Job("download", repo_id, work)
+        job.then_copy_bits = self._bits() if self.then_copy.isChecked() else None
+        return self._start(job)
 
     def resume_selected(self) -> None:
         entry = self.selected()
@@ -382,22 +427,26 @@ class ModelManager(QDialog):
         entry = self.selected()
         if entry is None:
             return None
-        bits = 8 if self.bits.currentIndex() == 1 else 4
-        return self.quantize(entry, bits)
+        return self.quantize(entry, self._bits())
 
     def quantize(self, entry: Any, bits: int) -> Job | None:
+        return self._quantize(Path(entry.path), entry.name, bits)
+
+    def _quantize(self, source: Path, name: str, bits: int) -> Job | None:
         from ii_desktop.models.quantize import quantize_model
 
-        base = Path(entry.path).name.removesuffix("-MLX").removesuffix("-mlx")
+        base = source.name.removesuffix("-MLX").removesuffix("-mlx")
         dest = self.paths.ensure().models_dir / f"{base}-{bits}bit"
         if dest.exists():
             self._say(f"{dest.name} exists already; remove it first to make it again.", "error")
             return None
 
         def work(report: Callable[[Any], None], cancel: threading.Event) -> Any:
-            return quantize_model(entry.path, dest, bits, progress=report, cancel=cancel)
+            return quantize_model(source, dest, bits, progress=report, cancel=cancel)
 
-        return self._start(Job("quantize", f"{entry.name} → {dest.name}", work))
+        job = Job("quantize", f"{name} → {dest.name}", work)
+        job.source = source
+        return self._start(job)
 
     def cancel_job(self) -> None:
         if self.job is not None:
@@ -440,7 +489,8 @@ class ModelManager(QDialog):
         self._timer.stop()
         self.job = None
         self._finished(job)
-        self._show_job()
+        if self.job is None:  # nothing chained on
+            self._show_job()
         self.refresh()
 
     def _finished(self, job: Job) -> None:
@@ -457,6 +507,9 @@ class ModelManager(QDialog):
             return
         if job.kind == "download":
             path = Path(job.result.path)
+            if job.then_copy_bits is not None:  # on into the copy; a refusal says why
+                self._quantize(path, path.name, job.then_copy_bits)
+                return
             self._say(
                 f"Downloaded to {path}. Select it and choose Make copy for a 4-bit copy "
                 f"(recommended{'; 8-bit suits this Mac too' if _memory_gb() >= 32 else ''})."
@@ -466,16 +519,41 @@ class ModelManager(QDialog):
             settings = load_settings(self.paths)
             save_settings(self.paths, _with_model(settings, str(path)))
             self.default_changed.emit(str(path))
-            self._say(
-                f"{path.name} is ready and is the default model now. The full-size copy "
-                "can be removed to free its space."
-            )
+            source = job.source
+            if source is not None and source.is_dir() and _in_folder(source, self.paths):
+                from ii_desktop.models.info import format_size
+
+                self.offered_source = source
+                self.remove_source_button.setText(
+                    f"Remove the full-size copy ({format_size(_folder_size(source))})"
+                )
+                self.remove_source_button.show()
+                self._say(
+                    f"{path.name} loads and is the default model now. The full-size copy "
+                    f"{source.name} is no longer needed to run it."
+                )
+            else:
+                self._say(f"{path.name} loads and is the default model now.")
 
 
 def _with_model(settings: Any, path: str | None) -> Any:
     return dataclasses.replace(
         settings, engine=dataclasses.replace(settings.engine, model_path=path)
     )
+
+
+def _in_folder(path: Path, paths: AppPaths) -> bool:
+    try:
+        return path.resolve().parent == paths.models_dir.resolve()
+    except OSError:
+        return False
+
+
+def _folder_size(path: Path) -> int:
+    try:
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    except OSError:
+        return 0
 
 
 def _memory_gb() -> float:

@@ -56,6 +56,7 @@ def wait_idle(qtbot, dialog, timeout=60000) -> None:
 def test_download_then_a_4_bit_copy_becomes_the_default(qtbot, hub):
     dialog = open_manager(qtbot)
     qtbot.waitUntil(lambda: dialog.empty.isVisible())
+    dialog.then_copy.setChecked(False)
     dialog.repo.setText(REPO)
     dialog.download()
     assert dialog.progress.isVisible() and dialog.cancel_button.isVisible()
@@ -83,6 +84,7 @@ def test_download_then_a_4_bit_copy_becomes_the_default(qtbot, hub):
 def test_a_stopped_download_resumes_even_after_the_window_closed(qtbot, hub):
     hub.delay = 0.05  # slow enough to stop midway
     dialog = open_manager(qtbot)
+    dialog.then_copy.setChecked(False)
     job = dialog.download(REPO)
     qtbot.waitUntil(lambda: job.last is not None and job.last.done_bytes > 0, timeout=20000)
     assert "of" in describe_progress(job.last)
@@ -95,6 +97,7 @@ def test_a_stopped_download_resumes_even_after_the_window_closed(qtbot, hub):
     qtbot.waitUntil(lambda: any("download unfinished" in r for r in rows(again)))
 
     hub.delay = 0.0
+    again.then_copy.setChecked(False)
     select(again, "Tiny-MLX")
     assert again.resume_button.isVisibleTo(again)
     again.resume_selected()
@@ -108,3 +111,50 @@ def test_a_bad_repo_id_is_said_in_one_line(qtbot, hub):
     dialog = open_manager(qtbot)
     assert dialog.download("not a repo") is None
     assert "is not a Hugging Face repo id" in dialog.message.text()
+
+
+def test_first_run_flow_downloads_copies_checks_and_offers_to_remove_the_original(
+    qtbot, hub, monkeypatch
+):
+    asked: list[str] = []
+
+    def confirm(parent, title, text, *args, **kwargs):
+        asked.append(f"{title} {text}")
+        return True
+
+    monkeypatch.setattr(widgets, "confirm", confirm)
+    dialog = open_manager(qtbot)
+    assert dialog.then_copy.isChecked()  # the default: one click from nothing to a model
+    assert "4-bit copy, check that it loads" in dialog.then_copy.text()
+    with qtbot.waitSignal(dialog.default_changed, timeout=120000) as made:
+        job = dialog.download(REPO)
+        assert job is not None and job.then_copy_bits == 4
+    copy = made.args[0]
+    assert copy.endswith("Tiny-4bit")
+    assert load_settings(app_paths()).engine.model_path == copy
+    wait_idle(qtbot, dialog)
+    assert "loads and is the default model now" in dialog.message.text()
+    original = app_paths().models_dir / "Tiny-MLX"
+    assert original.is_dir()
+    assert dialog.remove_source_button.isVisibleTo(dialog)
+    assert "Remove the full-size copy (" in dialog.remove_source_button.text()
+
+    dialog.remove_source()
+    assert asked and asked[0].startswith("Remove Tiny-MLX?")
+    assert not original.exists()
+    assert not dialog.remove_source_button.isVisibleTo(dialog)
+    assert "Removed Tiny-MLX" in dialog.message.text()
+    # the copy is still the default and still there
+    assert load_settings(app_paths()).engine.model_path == copy
+    qtbot.waitUntil(lambda: any("4-bit" in r and "✓ default" in r for r in rows(dialog)))
+
+
+def test_eight_bit_copies_are_offered_only_with_32_gb_or_more(qtbot, hub, monkeypatch):
+    monkeypatch.setattr(model_manager, "_memory_gb", lambda: 16.0)
+    small = open_manager(qtbot)
+    assert [small.bits.itemText(i) for i in range(small.bits.count())] == ["4-bit copy"]
+    monkeypatch.setattr(model_manager, "_memory_gb", lambda: 64.0)
+    large = open_manager(qtbot)
+    assert large.bits.count() == 2
+    large.bits.setCurrentIndex(1)
+    assert "8-bit copy" in large.then_copy.text()
