@@ -148,6 +148,7 @@ class MainWindow(WindowMenus, EngineStartup, DropHandling, QMainWindow):
         else:
             self.pages.setCurrentWidget(self.first_run)
             self.statusBar().showMessage("No model chosen")
+        self.watch_models()  # after the line above: a resumed download says so instead
         self.composer.set_ready(self.session is not None)
 
     # --- building -------------------------------------------------------------------
@@ -538,6 +539,7 @@ class MainWindow(WindowMenus, EngineStartup, DropHandling, QMainWindow):
                 return
         self._closing = True
         self._save_state()
+        self.unwatch_models()
         self.consent.refuse_all()
         if self.active is not None:
             self.active.cancel()

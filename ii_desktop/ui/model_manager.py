@@ -2,14 +2,16 @@
 speed and cancel, a 4- or 8-bit copy made on the Mac, the default chosen, a model removed.
 
 Downloads and conversions run on threads of their own (``ii_desktop.models``), which
-outlive the dialog: closing it leaves a download running, reopening shows it again, and
-a download stopped by quitting the app continues from where it was on the next start
-(the model's row says "unfinished: Resume").
+outlive the dialog: closing it leaves a download running (and the copy it goes on into),
+reopening shows it again, and a download cut off by quitting the app continues from
+where it was on the next start (``resume_interrupted``). One the user stopped waits for
+Resume.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
 import shutil
@@ -34,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ii_desktop.core.errors import AppError
+from ii_desktop.core.errors import AppError, UsageError
 from ii_desktop.core.settings import AppPaths, load_settings, save_settings
 from ii_desktop.ui import theme, widgets
 from ii_desktop.ui.background import run_in_background
@@ -48,20 +50,81 @@ class _Relay(QObject):
     done = Signal(object, object)  # result, error
 
 
+class _Hub(QObject):
+    """What finished jobs tell whichever windows are open."""
+
+    default_changed = Signal(str)  # a copy made, or a model chosen: the new default's path
+    job_started = Signal(object)  # a Job started without a dialog (resumed, chained)
+
+
+_hub: _Hub | None = None
+
+
+def hub() -> _Hub:
+    global _hub
+    if _hub is None:
+        _hub = _Hub()
+    return _hub
+
+
+# Kept beside the models folder (data folder/downloads/<model folder>.json) while a
+# download is unfinished: its repository, whether the user stopped it (then it waits for
+# Resume) and whether it goes on into a copy. Quitting mid-way leaves it unstopped. Not in
+# the download's own folder: the downloader keeps that to the hub's files.
+STATE_DIR = "downloads"
+
+
+def _state_file(paths: AppPaths, folder: Path) -> Path:
+    return paths.data_dir / STATE_DIR / f"{folder.name}.json"
+
+
+def _write_state(
+    paths: AppPaths, folder: Path, repo_id: str, stopped: bool, then_copy_bits: int | None
+) -> None:
+    state = {"repo_id": repo_id, "stopped": stopped, "then_copy_bits": then_copy_bits}
+    target = _state_file(paths, folder)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state), "utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:  # the download itself reports a full or read-only disk
+        log.warning("cannot note the download's state in %s: %s", target, exc)
+
+
+def _read_state(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _clear_state(paths: AppPaths, folder: Path) -> None:
+    try:
+        _state_file(paths, folder).unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
 Work = Callable[[Callable[[Any], None], threading.Event], Any]
 
 
 class Job:
     """A download or a conversion on its own thread; its relay lives as long as it runs."""
 
-    def __init__(self, kind: str, name: str, work: Work) -> None:
+    def __init__(self, kind: str, name: str, work: Work, paths: AppPaths, folder: Path) -> None:
         self.kind = kind  # "download" or "quantize"
         self.name = name
+        self.paths = paths
+        self.folder = folder  # what it writes: the download's folder or the copy's
         self.cancel = threading.Event()
         self.relay = _Relay()
         self.last: Any = None
         self.then_copy_bits: int | None = None  # a download that goes on into a copy
         self.source: Path | None = None  # a copy's full-size original
+        self.next: Job | None = None  # the copy a finished download went on into
+        self.next_error: str | None = None  # why that copy could not start
         self.result: Any = None
         self.error: BaseException | None = None
         self.finished = False
@@ -86,6 +149,106 @@ class Job:
     def _end(self, result: Any, error: BaseException | None) -> None:
         self.result, self.error, self.finished = result, error, True
         _jobs.discard(self)
+        _after(self)
+
+
+def _after(job: Job) -> None:
+    """What follows a job whether or not a window watches it: a finished download goes on
+    into its copy, a finished copy becomes the default model."""
+    from ii_desktop.models.download import DownloadCancelled
+
+    if job.kind == "download":
+        if job.error is not None:
+            if isinstance(job.error, DownloadCancelled) or job.folder.is_dir():
+                # stopped or failed midway: it waits for Resume rather than retrying at
+                # every start
+                _write_state(job.paths, job.folder, job.name, True, job.then_copy_bits)
+            else:  # refused before anything arrived: nothing to resume
+                _clear_state(job.paths, job.folder)
+            return
+        _clear_state(job.paths, job.folder)
+        if job.then_copy_bits is not None:
+            try:
+                job.next = start_copy(job.paths, job.folder, job.then_copy_bits)
+            except AppError as exc:
+                job.next_error = exc.message
+        return
+    if job.error is None:
+        path = str(job.result)
+        try:
+            save_settings(job.paths, _with_model(load_settings(job.paths), path))
+        except AppError as exc:
+            job.next_error = exc.message
+            return
+        hub().default_changed.emit(path)
+
+
+def start_download(
+    paths: AppPaths, repo_id: str, then_copy_bits: int | None = None, announce: bool = False
+) -> Job:
+    """Start (or resume) downloading ``repo_id`` into the app's models folder."""
+    from ii_desktop.models.download import download_model, repo_folder_name
+
+    dest = paths.ensure().models_dir / repo_folder_name(repo_id)
+    for job in running_jobs():
+        if job.folder == dest:
+            return job
+
+    def work(report: Callable[[Any], None], cancel: threading.Event) -> Any:
+        return download_model(repo_id, dest, progress=report, cancel=cancel)
+
+    job = Job("download", repo_id, work, paths, dest)
+    job.then_copy_bits = then_copy_bits
+    _write_state(paths, dest, repo_id, False, then_copy_bits)
+    return _run(job, announce)
+
+
+def start_copy(paths: AppPaths, source: Path, bits: int, announce: bool = True) -> Job:
+    """Start making a ``bits``-bit copy of the model in ``source``, checked by loading it."""
+    from ii_desktop.models.quantize import quantize_model
+
+    base = source.name.removesuffix("-MLX").removesuffix("-mlx")
+    dest = paths.ensure().models_dir / f"{base}-{bits}bit"
+    if dest.exists():
+        raise UsageError(f"{dest.name} exists already; remove it first to make it again.")
+
+    def work(report: Callable[[Any], None], cancel: threading.Event) -> Any:
+        return quantize_model(source, dest, bits, progress=report, cancel=cancel)
+
+    job = Job("quantize", f"{source.name} → {dest.name}", work, paths, dest)
+    job.source = source
+    return _run(job, announce)
+
+
+def _run(job: Job, announce: bool) -> Job:
+    _jobs.add(job)
+    job.thread.start()
+    if announce:
+        hub().job_started.emit(job)
+    return job
+
+
+def resume_interrupted(paths: AppPaths) -> list[Job]:
+    """Continue the downloads that quitting the app cut off (not those the user stopped)."""
+    states = paths.data_dir / STATE_DIR
+    if not states.is_dir():
+        return []
+    jobs = []
+    for path in sorted(states.glob("*.json")):
+        state = _read_state(path)
+        if state is None or state.get("stopped"):
+            continue
+        repo = state.get("repo_id")
+        if not isinstance(repo, str) or not repo:
+            continue
+        bits = state.get("then_copy_bits")
+        try:
+            jobs.append(
+                start_download(paths, repo, bits if bits in (4, 8) else None, announce=True)
+            )
+        except AppError as exc:
+            log.warning("cannot resume the download of %s: %s", repo, exc.message)
+    return jobs
 
 
 _jobs: set[Job] = set()  # running downloads and conversions, whatever window is open
@@ -270,6 +433,8 @@ class ModelManager(QDialog):
         self._timer = QTimer(self)  # a child timer: it dies with the dialog
         self._timer.setInterval(200)
         self._timer.timeout.connect(self._show_job)
+        hub().default_changed.connect(self.default_changed)
+        hub().job_started.connect(self._adopt)
         running = running_jobs()
         if running:  # a download started earlier is still going: show it again
             self._watch(running[0])
@@ -351,7 +516,7 @@ class ModelManager(QDialog):
             self._say(exc.message, "error")
             return
         self._say(f"{entry.name} is the default model now.")
-        self.default_changed.emit(entry.path)
+        hub().default_changed.emit(entry.path)  # this dialog relays it too
         self.refresh()
 
     def remove_selected(self) -> None:
@@ -381,6 +546,7 @@ class ModelManager(QDialog):
             if path.resolve().parent != self.paths.models_dir.resolve():
                 raise OSError("it is not in the app's models folder")
             shutil.rmtree(path)
+            _clear_state(self.paths, path)  # a removed download is not resumed
         except OSError as exc:
             self._say(f"{path.name} could not be removed: {exc.strerror or exc}", "error")
             return False
@@ -395,21 +561,15 @@ class ModelManager(QDialog):
         return True
 
     def download(self, repo: str | None = None) -> Job | None:
-        from ii_desktop.models.download import download_model, repo_folder_name
-
         repo_id = (repo or self.repo.text()).strip()
+        bits = self._bits() if self.then_copy.isChecked() else None
         try:
-            dest = self.paths.ensure().models_dir / repo_folder_name(repo_id)
+            job = start_download(self.paths, repo_id, bits)
         except AppError as exc:
             self._say(exc.message, "error")
             return None
-
-        def work(report: Callable[[Any], None], cancel: threading.Event) -> Any:
-            return download_model(repo_id, dest, progress=report, cancel=cancel)
-
-        job = Job("download", repo_id, work)
-        job.then_copy_bits = self._bits() if self.then_copy.isChecked() else None
-        return self._start(job)
+        self._watch(job)
+        return job
 
     def resume_selected(self) -> None:
         entry = self.selected()
@@ -433,20 +593,19 @@ class ModelManager(QDialog):
         return self._quantize(Path(entry.path), entry.name, bits)
 
     def _quantize(self, source: Path, name: str, bits: int) -> Job | None:
-        from ii_desktop.models.quantize import quantize_model
-
-        base = source.name.removesuffix("-MLX").removesuffix("-mlx")
-        dest = self.paths.ensure().models_dir / f"{base}-{bits}bit"
-        if dest.exists():
-            self._say(f"{dest.name} exists already; remove it first to make it again.", "error")
+        try:
+            job = start_copy(self.paths, source, bits, announce=False)
+        except AppError as exc:
+            self._say(exc.message, "error")
             return None
+        self._watch(job)
+        return job
 
-        def work(report: Callable[[Any], None], cancel: threading.Event) -> Any:
-            return quantize_model(source, dest, bits, progress=report, cancel=cancel)
-
-        job = Job("quantize", f"{name} → {dest.name}", work)
-        job.source = source
-        return self._start(job)
+    @Slot(object)
+    def _adopt(self, job: Job) -> None:
+        """A job started elsewhere (a resumed download) shows here when nothing else does."""
+        if self.job is None and not job.finished:
+            self._watch(job)
 
     def cancel_job(self) -> None:
         if self.job is not None:
@@ -455,12 +614,6 @@ class ModelManager(QDialog):
             self.progress_label.setText("Stopping…")
 
     # --- a running job --------------------------------------------------------------
-
-    def _start(self, job: Job) -> Job:
-        _jobs.add(job)
-        job.thread.start()
-        self._watch(job)
-        return job
 
     def _watch(self, job: Job) -> None:
         self.job = job
@@ -507,33 +660,36 @@ class ModelManager(QDialog):
             return
         if job.kind == "download":
             path = Path(job.result.path)
-            if job.then_copy_bits is not None:  # on into the copy; a refusal says why
-                self._quantize(path, path.name, job.then_copy_bits)
+            if job.next is not None:  # gone on into the copy
+                self._watch(job.next)
+                return
+            if job.next_error is not None:
+                self._say(job.next_error, "error")
                 return
             self._say(
                 f"Downloaded to {path}. Select it and choose Make copy for a 4-bit copy "
                 f"(recommended{'; 8-bit suits this Mac too' if _memory_gb() >= 32 else ''})."
             )
-        else:
-            path = Path(job.result)
-            settings = load_settings(self.paths)
-            save_settings(self.paths, _with_model(settings, str(path)))
-            self.default_changed.emit(str(path))
-            source = job.source
-            if source is not None and source.is_dir() and _in_folder(source, self.paths):
-                from ii_desktop.models.info import format_size
+            return
+        path = Path(job.result)
+        if job.next_error is not None:  # made, but the settings could not be saved
+            self._say(job.next_error, "error")
+            return
+        source = job.source
+        if source is not None and source.is_dir() and _in_folder(source, self.paths):
+            from ii_desktop.models.info import format_size
 
-                self.offered_source = source
-                self.remove_source_button.setText(
-                    f"Remove the full-size copy ({format_size(_folder_size(source))})"
-                )
-                self.remove_source_button.show()
-                self._say(
-                    f"{path.name} loads and is the default model now. The full-size copy "
-                    f"{source.name} is no longer needed to run it."
-                )
-            else:
-                self._say(f"{path.name} loads and is the default model now.")
+            self.offered_source = source
+            self.remove_source_button.setText(
+                f"Remove the full-size copy ({format_size(_folder_size(source))})"
+            )
+            self.remove_source_button.show()
+            self._say(
+                f"{path.name} loads and is the default model now. The full-size copy "
+                f"{source.name} is no longer needed to run it."
+            )
+        else:
+            self._say(f"{path.name} loads and is the default model now.")
 
 
 def _with_model(settings: Any, path: str | None) -> Any:

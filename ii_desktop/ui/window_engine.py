@@ -194,9 +194,30 @@ class EngineStartup(_Base):
 
         dialog = ModelManager(self._paths, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.default_changed.connect(self.use_model)
-        dialog.show()
+        dialog.show()  # a default it chooses reaches use_model through watch_models
         return dialog
+
+    def unwatch_models(self) -> None:
+        from ii_desktop.ui import model_manager
+
+        if getattr(self, "_models_watched", False):
+            self._models_watched = False
+            model_manager.hub().default_changed.disconnect(self.use_model)
+
+    def watch_models(self) -> None:
+        """Use each model the model manager makes the default, whether or not its window
+        is open, and continue the downloads that quitting cut off."""
+        from ii_desktop.ui import model_manager
+
+        model_manager.hub().default_changed.connect(self.use_model)
+        self._models_watched = True
+        jobs = model_manager.resume_interrupted(self._paths)
+        if jobs:
+            names = ", ".join(job.name for job in jobs)
+            self.statusBar().showMessage(
+                f"Downloading {names} again from where it stopped (Edit > Models… shows it)",
+                8000,
+            )
 
     def open_settings(self) -> None:
         from ii_desktop.ui.settings_dialog import SettingsDialog

@@ -158,3 +158,91 @@ def test_eight_bit_copies_are_offered_only_with_32_gb_or_more(qtbot, hub, monkey
     assert large.bits.count() == 2
     large.bits.setCurrentIndex(1)
     assert "8-bit copy" in large.then_copy.text()
+
+
+def test_the_copy_follows_the_download_with_the_window_closed(qtbot, hub):
+    dialog = open_manager(qtbot)
+    with qtbot.waitSignal(model_manager.hub().default_changed, timeout=120000) as made:
+        job = dialog.download(REPO)
+        dialog.close()  # nobody watches: the download still goes on into the copy
+    assert job.next is not None and job.next.kind == "quantize"
+    copy = made.args[0]
+    assert copy.endswith("Tiny-4bit")
+    assert load_settings(app_paths()).engine.model_path == copy
+    assert not model_manager._state_file(app_paths(), app_paths().models_dir / "Tiny-MLX").exists()
+
+
+def _partial_download(qtbot, hub) -> None:
+    """A download stopped midway; its folder keeps what arrived."""
+    hub.delay = 0.05
+    dialog = open_manager(qtbot)
+    job = dialog.download(REPO)
+    qtbot.waitUntil(lambda: job.last is not None and job.last.done_bytes > 0, timeout=20000)
+    dialog.cancel_job()
+    wait_idle(qtbot, dialog)
+    dialog.close()
+    hub.delay = 0.0
+
+
+def test_a_download_cut_off_by_quitting_resumes_at_the_next_start(qtbot, hub):
+    _partial_download(qtbot, hub)
+    folder = app_paths().models_dir / "Tiny-MLX"
+    state = model_manager._state_file(app_paths(), folder)
+    assert '"stopped": true' in state.read_text()
+    assert model_manager.resume_interrupted(app_paths()) == []  # the user's Stop is kept
+
+    # quitting mid-download leaves the state unstopped, as it was while running
+    state.write_text(state.read_text().replace('"stopped": true', '"stopped": false'))
+    with qtbot.waitSignal(model_manager.hub().default_changed, timeout=120000) as made:
+        [job] = model_manager.resume_interrupted(app_paths())
+        assert job.name == REPO and job.then_copy_bits == 4
+    total = sum(f.size for f in job.result.plan.files)
+    assert job.result.downloaded_bytes < total  # what arrived before was kept
+    assert made.args[0].endswith("Tiny-4bit")
+    assert not state.exists()
+    assert model_manager.resume_interrupted(app_paths()) == []
+
+
+def test_the_window_resumes_at_start_and_uses_the_copy_it_makes(qtbot, hub, monkeypatch):
+    from ii_desktop.ui.main_window import MainWindow
+
+    _partial_download(qtbot, hub)
+    state = model_manager._state_file(app_paths(), app_paths().models_dir / "Tiny-MLX")
+    state.write_text(state.read_text().replace('"stopped": true', '"stopped": false'))
+    used: list[str] = []
+    monkeypatch.setattr(MainWindow, "use_model", lambda self, path: used.append(path))
+    window = MainWindow(app_paths(), start_engine=False)
+    qtbot.addWidget(window)
+    window.show()
+    assert "Downloading acme/Tiny-MLX again" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: len(used) == 1, timeout=120000)
+    assert used[0].endswith("Tiny-4bit")
+    window.close()
+    model_manager.hub().default_changed.emit("/elsewhere")  # a closed window stops listening
+    assert len(used) == 1
+
+
+def test_a_refused_download_is_not_retried_at_the_next_start(qtbot, hub):
+    dialog = open_manager(qtbot)
+    dialog.repo.setText("acme/No-Such-Model")
+    job = dialog.download()
+    assert job is not None
+    qtbot.waitUntil(lambda: job.finished, timeout=20000)
+    wait_idle(qtbot, dialog)
+    assert job.error is not None and dialog.message.text()  # the dialog says why
+    assert "Traceback" not in dialog.message.text()
+    assert not (app_paths().models_dir / "No-Such-Model").exists()
+    assert model_manager.resume_interrupted(app_paths()) == []
+
+
+def test_a_removed_partial_download_is_not_resumed(qtbot, hub):
+    _partial_download(qtbot, hub)
+    folder = app_paths().models_dir / "Tiny-MLX"
+    state = model_manager._state_file(app_paths(), folder)
+    assert state.exists()
+    dialog = open_manager(qtbot)
+    qtbot.waitUntil(lambda: any(r.startswith("Tiny-MLX") for r in rows(dialog)), timeout=10000)
+    select(dialog, "Tiny-MLX")
+    dialog.remove_selected()
+    assert not folder.exists() and not state.exists()
+    assert model_manager.resume_interrupted(app_paths()) == []
