@@ -8,6 +8,9 @@ event.set()                 # honoured between stages (the conversion itself run
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
 import shutil
 import threading
 from collections.abc import Callable
@@ -18,6 +21,8 @@ from typing import Literal
 from ii_desktop.core.errors import ModelError, UsageError
 from ii_desktop.engine.model_files import inspect_model
 from ii_desktop.models.info import format_size, parameter_count, quantization_of
+
+log = logging.getLogger(__name__)
 
 BITS_CHOICES = (4, 8)
 GROUP_SIZES = (32, 64, 128)
@@ -128,11 +133,17 @@ def _convert(src: Path, out: Path, bits: int, group_size: int) -> None:
     # that runs it, always inside this function.
     from mlx_lm import convert  # noqa: TID251
 
+    # the converter prints its own "[INFO] ..." lines; ours are the stages above
+    said = io.StringIO()
     try:
-        convert(str(src), str(out), quantize=True, q_bits=bits, q_group_size=group_size)
+        with contextlib.redirect_stdout(said):
+            convert(str(src), str(out), quantize=True, q_bits=bits, q_group_size=group_size)
     except Exception as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise QuantizeError(f"Could not quantize {src.name}: {first}") from None
+    finally:
+        for line in said.getvalue().splitlines():
+            log.debug("converter: %s", line)
 
 
 def _load_once(out: Path) -> None:

@@ -72,5 +72,6 @@ def test_cli_quantize_prints_stages(tiny_model_dir, tmp_path, capsys):
     assert main(["model", "quantize", str(tiny_model_dir), "--bits", "8", "-o", str(dest)]) == 0
     out, err = capsys.readouterr()
     assert "[1/4]" in err and "[4/4]" in err and str(dest) in out
+    assert "[INFO]" not in out + err  # the converter's own lines stay out of ours
     assert main(["model", "quantize", str(tiny_model_dir), "--bits", "8", "-o", str(dest)]) == 2
     assert "already exists" in capsys.readouterr().err
