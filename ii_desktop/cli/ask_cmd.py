@@ -17,6 +17,7 @@ from ii_desktop.cli.common import (
     paths_from,
     print_notes,
     require_model,
+    saved_settings,
     tool_settings,
     web_url,
 )
@@ -49,7 +50,13 @@ def add_tool_options(parser: argparse.ArgumentParser) -> None:
 
 def add_run_engine_options(parser: argparse.ArgumentParser) -> None:
     """``--engine`` and its options: the local model, a server, or a replay file."""
-    parser.add_argument("--engine", choices=["mlx", "openai", "replay"], default="mlx")
+    parser.add_argument(
+        "--engine",
+        choices=["mlx", "openai", "replay"],
+        help="mlx: the local model; openai: a server; replay: a file of model turns "
+        "(default: replay with --replay, openai with --base-url or when Settings use a "
+        "model server, else mlx)",
+    )
     add_engine_options(parser)
     remote = parser.add_argument_group("OpenAI-compatible server (--engine openai)")
     remote.add_argument(
@@ -58,7 +65,11 @@ def add_run_engine_options(parser: argparse.ArgumentParser) -> None:
         type=web_url,
         help="server URL ending in /v1 (vLLM, SGLang, LM Studio, Ollama)",
     )
-    remote.add_argument("--model-name", metavar="NAME", help="model name the server serves")
+    remote.add_argument(
+        "--model-name",
+        metavar="NAME",
+        help="model name the server serves (default: the one in Settings)",
+    )
     replay = parser.add_argument_group("replay (--engine replay)")
     replay.add_argument("--replay", metavar="FILE", help='{"turns": [raw model turns]}')
     replay.add_argument(
@@ -107,7 +118,30 @@ def register(commands: Any) -> None:
     ask.set_defaults(handler=_ask)
 
 
+def resolve_engine(args: argparse.Namespace, paths: AppPaths) -> str:
+    """Which engine a command runs on, kept in ``args.engine``: the one asked for, else
+    what the other options imply, else the settings' model server when it is on, else the
+    local model. A server's URL and model name not given come from the settings."""
+    server = saved_settings(args, paths).server
+    if args.engine is None:
+        if args.replay:
+            args.engine = "replay"
+        elif args.base_url or (server.enabled and not getattr(args, "model", None)):
+            args.engine = "openai"
+        else:
+            args.engine = "mlx"
+    if args.engine == "openai" and (server.base_url or server.model_name):
+        if not args.base_url and server.base_url:
+            args.base_url = server.base_url
+        if not args.model_name and server.model_name:
+            args.model_name = server.model_name
+        if not args.context_length and server.context_length:
+            args.context_length = server.context_length
+    return str(args.engine)
+
+
 def make_engine(args: argparse.Namespace, paths: AppPaths) -> Engine:
+    resolve_engine(args, paths)
     if args.engine == "replay":
         from ii_desktop.engine.replay import ReplayEngine
 
@@ -119,7 +153,15 @@ def make_engine(args: argparse.Namespace, paths: AppPaths) -> Engine:
         from ii_desktop.tools.secrets import KeychainError, get_api_key
 
         if not args.base_url or not args.model_name:
-            raise UsageError("--engine openai needs --base-url and --model-name.")
+            missing = " and ".join(
+                name
+                for name, value in (
+                    ("--base-url", args.base_url),
+                    ("--model-name", args.model_name),
+                )
+                if not value
+            )
+            raise UsageError(f"A model server needs {missing} (or a model server in Settings).")
         try:
             key: str | None = get_api_key("openai")
         except KeychainError:

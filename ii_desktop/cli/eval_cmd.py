@@ -8,7 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ii_desktop.cli.ask_cmd import add_run_engine_options, add_tool_options, make_engine
+from ii_desktop.cli.ask_cmd import (
+    add_run_engine_options,
+    add_tool_options,
+    make_engine,
+    resolve_engine,
+)
 from ii_desktop.cli.check_cmd import VERDICT_WORDS, _run_interruptibly
 from ii_desktop.cli.common import paths_from, tool_settings
 from ii_desktop.cli.visit_cmd import escape_controls
@@ -104,7 +109,7 @@ def _qa(args: argparse.Namespace) -> int:
     if not questions:
         raise UsageError(f"--offset {args.offset} is past the end of {file}.")
     settings = tool_settings(args, paths)
-    judge = args.judge or ("exact" if args.engine == "replay" else "model")
+    judge = args.judge or ("exact" if resolve_engine(args, paths) == "replay" else "model")
     if not args.resume:
         run = new_run(paths, args.task, file, judge)
 

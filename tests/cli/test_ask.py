@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -204,6 +205,42 @@ def test_over_an_openai_compatible_server(servers, capsys):
     assert code == 0
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert events[-1]["reason"] == "answered" and events[-1]["answer"] == "777 km."
+
+
+def _answering(chat: ChatServer, text: str) -> None:
+    # twice: an answer given without searching is challenged once, and stands
+    for _ in range(2):
+        chat.replies.append(Reply([delta_chunk({"content": text}, finish="stop")]))
+
+
+def test_a_server_address_or_the_settings_server_needs_no_engine_option(servers, capsys):
+    from ii_desktop.core.settings import ServerSettings, app_paths, load_settings, save_settings
+
+    _, search = servers
+    with ChatServer() as chat:
+        _answering(chat, "777 km.")
+        options = ["--searxng-url", search.url, "--json"]
+        argv = ["ask", "Seine?", "--base-url", chat.base_url, "--model-name", "m", *options]
+        assert main(argv) == 0
+        assert json.loads(capsys.readouterr().out.splitlines()[-1])["answer"] == "777 km."
+
+        # --base-url alone: the model name is what is missing, said in those words
+        assert main(["ask", "Seine?", "--base-url", chat.base_url]) == 2
+        err = capsys.readouterr().err
+        assert "--model-name" in err and "--base-url" not in err.split("needs")[1]
+
+        # the model server chosen in Settings is what ask uses by default
+        paths = app_paths().ensure()
+        server = ServerSettings(enabled=True, base_url=chat.base_url, model_name="ii-search")
+        save_settings(paths, dataclasses.replace(load_settings(paths), server=server))
+        _answering(chat, "Still 777 km.")
+        assert main(["ask", "Seine again?", *options]) == 0
+        assert json.loads(capsys.readouterr().out.splitlines()[-1])["answer"] == "Still 777 km."
+        assert chat.requests[-1]["model"] == "ii-search"
+
+        # --model (or --engine mlx) asks for the local model instead
+        assert main(["ask", "Seine?", "--engine", "mlx"]) == 2
+        assert "No model chosen" in capsys.readouterr().err
 
 
 @pytest.mark.mlx
