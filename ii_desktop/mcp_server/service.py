@@ -271,6 +271,18 @@ class _RunWatcher:
         except Exception:  # a client gone away must not stop the run
             log.exception("progress report failed")
 
+    def _answer_text(self, answer: str | None) -> str | None:
+        """The answer as the transcript and exports show it: each citation the number of
+        its source, the short answer in bold where the model boxed it."""
+        if not answer:
+            return answer
+        from ii_desktop.notebooks.export import short_answer
+        from ii_desktop.research.citations import Numbered, number_citations
+
+        text, _ = short_answer(answer)
+        listed = [Numbered(n, s.url, s.title) for n, s in self.sources.items()]
+        return number_citations(text, listed, "text") if listed else text
+
     def report(
         self, finished: RunFinished, active: ActiveRun, mode: str, notes: list[str]
     ) -> dict[str, Any]:
@@ -288,7 +300,7 @@ class _RunWatcher:
             if cited is not None and cited.get("support"):
                 entry["support"] = cited["support"]
             sources.append(entry)
-        result: dict[str, Any] = {"answer": finished.answer}
+        result: dict[str, Any] = {"answer": self._answer_text(finished.answer)}
         if mode == "short":
             result["short_answer"] = finished.boxed
         result["sources"] = sources

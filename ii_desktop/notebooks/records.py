@@ -109,6 +109,8 @@ class SearchHit:
             "run_id": self.run_id,
             "title": self.title,
             "snippet": self.snippet,
+            "where": self.where,
+            "url": self.url,
         }
 
 

@@ -87,6 +87,9 @@ def test_tools_research_progress_errors_and_notebooks(tmp_path, data_dir, web):
             assert done["answer"].startswith("The Seine is 777 km long")
             assert done["short_answer"] == "777 km"
             page = next(s for s in done["sources"] if s["url"] == url)
+            # citations are the sources' numbers, the boxed answer plain bold
+            assert f"[{page['n']}]" in done["answer"] and url not in done["answer"]
+            assert "\\boxed" not in done["answer"] and "**777 km**" in done["answer"]
             assert page["read"] is True and page["title"].startswith("The Seine")
             assert page["n"] >= 1 and page["support"] in ("strong", "weak")
             assert any(not s["read"] for s in done["sources"])  # search results, unread
@@ -124,6 +127,8 @@ def test_tools_research_progress_errors_and_notebooks(tmp_path, data_dir, web):
             assert any(
                 h["notebook_id"] == notebook_id and h["run_id"] == run_id for h in hits["hits"]
             )
+            assert {h["where"] for h in hits["hits"]} <= {"question_or_answer", "page"}
+            assert any(h["where"] == "page" and h["url"] == url for h in hits["hits"])
             return notebook_id, run_id
 
     notebook_id, run_id = anyio.run(scenario)

@@ -103,6 +103,8 @@ def test_search_json(capsys, ids):
             "run_id": "run-eiffel",
             "title": "Towers",
             "snippet": json.loads(out)[0]["snippet"],
+            "where": "page",  # the word is in a page the run read, not in its answer
+            "url": "https://en.wikipedia.org/wiki/Eiffel_Tower",
         }
     ]
     assert "rivets" in json.loads(out)[0]["snippet"]

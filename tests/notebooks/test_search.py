@@ -34,7 +34,8 @@ def test_search_finds_words_from_answers(store):
     (hit,) = store.search("antennas")
     assert (hit.run_id, hit.title, hit.where) == ("run-eiffel", "Towers", "question_or_answer")
     assert "antennas" in hit.snippet
-    assert set(hit.to_dict()) == {"notebook_id", "run_id", "title", "snippet"}
+    assert hit.to_dict()["where"] == "question_or_answer" and hit.to_dict()["url"] is None
+    assert set(hit.to_dict()) == {"notebook_id", "run_id", "title", "snippet", "where", "url"}
     assert hit.notebook_id == store.notebooks()[-1].id
 
 
