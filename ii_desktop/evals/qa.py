@@ -180,14 +180,42 @@ def _numbers(text: str) -> str:
     return _NUMBER.sub(plain, text)
 
 
+# A unit after a number, written out or short, US or British spelling: one form.
+_UNITS = {
+    "km": ("kilometres", "kilometers", "kilometre", "kilometer", "kms", "km"),
+    "m": ("metres", "meters", "metre", "meter", "m"),
+    "cm": ("centimetres", "centimeters", "centimetre", "centimeter", "cm"),
+    "mm": ("millimetres", "millimeters", "millimetre", "millimeter", "mm"),
+    "mi": ("miles", "mile", "mi"),
+    "ft": ("feet", "foot", "ft"),
+    "kg": ("kilograms", "kilogrammes", "kilogram", "kilogramme", "kgs", "kg"),
+    "g": ("grams", "grammes", "gram", "gramme", "g"),
+    "l": ("litres", "liters", "litre", "liter", "l"),
+    "km2": ("square kilometres", "square kilometers", "sq km", "km2", "km²"),
+    "percent": ("per cent", "percent", "%"),
+    "c": ("degrees celsius", "degrees c", "°c"),
+}
+_UNIT_FORMS = {form: short for short, forms in _UNITS.items() for form in forms}
+_UNIT = re.compile(
+    r"(\d)\s*("
+    + "|".join(re.escape(f) for f in sorted(_UNIT_FORMS, key=len, reverse=True))
+    + r")(?![\w²])"
+)
+
+
+def _units(text: str) -> str:
+    return _UNIT.sub(lambda g: f"{g[1]} {_UNIT_FORMS[g[2]]}", text)
+
+
 def normalize(text: str) -> str:
-    """An answer for comparison: case, accents, dates, number formats, punctuation and
-    articles made the same."""
+    """An answer for comparison: case, accents, dates, number formats, units after a
+    number, punctuation and articles made the same."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     text = text.replace("\\boxed", " ").replace("$", " ")
     text = _dates(text)
     text = _numbers(text)
+    text = _units(text)
     text = re.sub(r"(?<!\d)[.](?!\d)|[^\w\s.\-]", " ", text)
     text = text.replace("-", " ")
     words = [w for w in text.split() if w not in ("a", "an", "the")]
