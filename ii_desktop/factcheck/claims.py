@@ -257,16 +257,52 @@ def _same(a: str, b: str) -> bool:
     return len(wa & wb) / len(wa | wb) >= 0.8
 
 
-def select_claims(found: Iterable[dict[str, str]], page: PageText, limit: int) -> list[Claim]:
+def select_claims(
+    found: Iterable[dict[str, str]],
+    page: PageText,
+    limit: int,
+    left_out: dict[str, int] | None = None,
+) -> list[Claim]:
     """The claims whose quote is in the page, duplicates merged (the same words, or the
-    same claim said twice), at most ``limit``, the most check-worthy first."""
+    same claim said twice), at most ``limit``, the most check-worthy first. ``left_out``,
+    when given, counts what was dropped: ``not_in_page``, ``repeated`` and ``over_limit``."""
     kept: list[Claim] = []
+    counts = {"not_in_page": 0, "repeated": 0, "over_limit": 0}
     for item in found:
         span = page.find(item["quote"])
         if span is None:
+            counts["not_in_page"] += 1
             continue
         if any(c.span == span or _same(c.claim, item["claim"]) for c in kept):
+            counts["repeated"] += 1
             continue
         kept.append(Claim(item["claim"], page.text[span[0] : span[1]], span))
     ranked = sorted(enumerate(kept), key=lambda pair: (-worthiness(pair[1].claim), pair[0]))
+    counts["over_limit"] = max(0, len(ranked) - max(0, limit))
+    if left_out is not None:
+        left_out.update(counts)
     return [claim for _, claim in ranked[: max(0, limit)]]
+
+
+def left_out_note(counts: dict[str, int], limit: int) -> str:
+    """What ``select_claims`` dropped, in a sentence ("" when nothing was)."""
+    parts = []
+    if counts.get("not_in_page"):
+        n = counts["not_in_page"]
+        parts.append(
+            f"{n} whose quoted words are not on the page"
+            if n > 1
+            else "1 whose quoted words are not on the page"
+        )
+    if counts.get("repeated"):
+        n = counts["repeated"]
+        parts.append(f"{n} that repeated another" if n > 1 else "1 that repeated another")
+    if counts.get("over_limit"):
+        n = counts["over_limit"]
+        parts.append(f"{n} beyond the {limit} most check-worthy (--max-claims)")
+    if not parts:
+        return ""
+    total = sum(counts.get(k, 0) for k in ("not_in_page", "repeated", "over_limit"))
+    joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    word = "claim was" if total == 1 else "claims were"
+    return f"{total} {word} left out: {joined}."

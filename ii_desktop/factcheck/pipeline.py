@@ -32,6 +32,7 @@ from ii_desktop.factcheck.claims import (
     PageText,
     chunks,
     extraction_prompt,
+    left_out_note,
     parse_claims,
     select_claims,
 )
@@ -288,12 +289,17 @@ class FactCheck:
             items, clean = self._ask_for_claims(piece, source.title, i, len(pieces))
             broken += not clean
             found.extend(items)
+        notes = []
         if broken:
-            self.state.extraction_note = (
+            notes.append(
                 f"The model's list of claims was not valid JSON for {broken} of "
                 f"{len(pieces)} parts of the page; the claims that could be read were kept."
             )
-        return select_claims(found, page, self.max_claims)
+        left_out: dict[str, int] = {}
+        claims = select_claims(found, page, self.max_claims, left_out)
+        notes.append(left_out_note(left_out, self.max_claims))
+        self.state.extraction_note = " ".join(n for n in notes if n)
+        return claims
 
     def _ask_for_claims(
         self, piece: str, title: str, index: int, total: int

@@ -78,6 +78,11 @@ def test_each_claim_is_found_placed_and_checked_against_other_pages(w):
         }
     ]
     assert claims[0]["rationale"] == "the page says so."
+    # the made-up claim and the duplicate are said to be left out
+    assert report["notes"] == [
+        "2 claims were left out: 1 whose quoted words are not on the page and 1 that "
+        "repeated another."
+    ]
     assert report["summary"] == {
         "claims": 2,
         "checked": 2,

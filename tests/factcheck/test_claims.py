@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from ii_desktop.factcheck.claims import PageText, chunks, parse_claims, select_claims, worthiness
+from ii_desktop.factcheck.claims import (
+    PageText,
+    chunks,
+    left_out_note,
+    parse_claims,
+    select_claims,
+    worthiness,
+)
 from ii_desktop.factcheck.verify import ReadPage, is_checked_page, read_verdict, verdict_label
 
 PAGE = (
@@ -51,6 +58,14 @@ def test_claims_whose_quote_is_not_in_the_page_are_dropped_and_duplicates_merged
         "Marie Curie was born in Warsaw.",
     ]
     assert len(select_claims(found, PageText(PAGE), limit=1)) == 1
+    counts: dict[str, int] = {}
+    select_claims(found, PageText(PAGE), limit=1, left_out=counts)
+    assert counts == {"not_in_page": 1, "repeated": 1, "over_limit": 1}
+    assert left_out_note(counts, 1) == (
+        "3 claims were left out: 1 whose quoted words are not on the page, 1 that repeated "
+        "another and 1 beyond the 1 most check-worthy (--max-claims)."
+    )
+    assert left_out_note({"not_in_page": 0, "repeated": 0, "over_limit": 0}, 5) == ""
 
 
 def test_specific_claims_are_worth_more_than_hedged_ones():
