@@ -331,7 +331,7 @@ def _settings_default(args: argparse.Namespace) -> str | None:
 
 
 def _quant_words(quant: dict[str, int] | None) -> str:
-    return f"{quant['bits']}-bit g{quant['group_size']}" if quant else "none"
+    return f"{quant['bits']}-bit g{quant['group_size']}" if quant else "not quantized"
 
 
 def _yes_no(value: bool | None) -> str:

@@ -61,7 +61,7 @@ def test_default_is_saved_marked_and_used(places, capsys, data_dir):
     assert main(["model", "list"]) == 0
     out = capsys.readouterr().out
     (row,) = [line for line in out.splitlines() if line.startswith("*")]
-    assert " tiny " in row
+    assert " tiny " in row and " not quantized " in row  # the same words as model info
     assert main(["model", "info", "--json"]) == 0  # no folder given: the default
     assert json.loads(capsys.readouterr().out)["path"] == saved
     # a cached repo is saved by its id, which the engine resolves from the cache
