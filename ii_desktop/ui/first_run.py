@@ -333,12 +333,38 @@ QPlainTextEdit#command {{
             "No copy yet? Download II-Search-4B (about 8 GB, resumable) and make a 4-bit copy "
             "on this Mac (about 2.3 GB). Nothing is downloaded until you ask.",
         )
+        # a download started earlier (or resumed at start) shows here while it runs
+        self.download_status = _label("", "muted")
+        self.download_status.hide()
+        layout.addWidget(self.download_status)
         layout.addStretch(1)
         self.download_button = QPushButton("Download…")
         self.download_button.setAccessibleName("Open the model manager to download the model")
         self.download_button.clicked.connect(self.models_requested.emit)
         layout.addWidget(self.download_button, alignment=Qt.AlignmentFlag.AlignRight)
+        self._jobs_timer = QTimer(self)  # a child: it dies with the page
+        self._jobs_timer.setInterval(500)
+        self._jobs_timer.timeout.connect(self.show_model_jobs)
+        self._jobs_timer.start()
         return card
+
+    def show_model_jobs(self) -> None:
+        """Say what the model manager is doing (a download, a copy) while it does it."""
+        if not self.isVisible():
+            return
+        from ii_desktop.ui.model_manager import describe_progress, running_jobs
+
+        jobs = running_jobs()
+        if not jobs:
+            if self.download_status.isVisible():
+                self.download_status.hide()
+                self.download_button.setText("Download…")
+            return
+        job = jobs[0]
+        verb = "Downloading" if job.kind == "download" else "Making a copy:"
+        self.download_status.setText(f"{verb} {job.name}. {describe_progress(job.last)}")
+        self.download_status.show()
+        self.download_button.setText("Show Progress…")
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         narrow = event.size().width() < STACK_BELOW_WIDTH

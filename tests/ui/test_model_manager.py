@@ -211,12 +211,20 @@ def test_the_window_resumes_at_start_and_uses_the_copy_it_makes(qtbot, hub, monk
     state.write_text(state.read_text().replace('"stopped": true', '"stopped": false'))
     used: list[str] = []
     monkeypatch.setattr(MainWindow, "use_model", lambda self, path: used.append(path))
+    hub.delay = 0.05  # slow enough to be seen on the first-run page
     window = MainWindow(app_paths(), start_engine=False)
     qtbot.addWidget(window)
     window.show()
     assert "Downloading acme/Tiny-MLX again" in window.statusBar().currentMessage()
+    card = window.first_run
+    qtbot.waitUntil(lambda: card.download_status.isVisible(), timeout=10000)
+    assert card.download_status.text().startswith("Downloading acme/Tiny-MLX.")
+    assert card.download_button.text() == "Show Progress…"
+    hub.delay = 0.0
     qtbot.waitUntil(lambda: len(used) == 1, timeout=120000)
     assert used[0].endswith("Tiny-4bit")
+    qtbot.waitUntil(lambda: not card.download_status.isVisible(), timeout=10000)
+    assert card.download_button.text() == "Download…"
     window.close()
     model_manager.hub().default_changed.emit("/elsewhere")  # a closed window stops listening
     assert len(used) == 1
