@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from urllib.parse import urlsplit
 
 from ii_desktop.notebooks.records import SearchHit
 
@@ -27,6 +28,22 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
+_BOXED = re.compile(r"\$*\\boxed\{([^{}]*)\}\$*")
+_CITED_URL = re.compile(r"\[(https?://[^\s\]]+)\]")
+
+
+def _host(url: str) -> str:
+    host = urlsplit(url).hostname or url
+    return host.removeprefix("www.")
+
+
+def answer_snippet(text: str) -> str:
+    """A snippet of an answer as a reader sees it: a boxed short answer as its words, a
+    ``[URL]`` citation as the site's name (the run's numbering is not at hand here)."""
+    text = _BOXED.sub(lambda m: m[1], text)
+    return flat(_CITED_URL.sub(lambda m: f"[{_host(m[1])}]", text))
+
+
 def search_notebooks(conn: sqlite3.Connection, query: str, limit: int = 20) -> list[SearchHit]:
     """Matches in questions and answers first, then in pages; the best of each first."""
     expression = match_expression(query)
@@ -41,7 +58,9 @@ def search_notebooks(conn: sqlite3.Connection, query: str, limit: int = 20) -> l
         (expression, limit),
     ).fetchall()
     for notebook_id, run_id, title, snippet in rows:
-        hits.append(SearchHit(notebook_id, run_id, title, flat(snippet), "question_or_answer"))
+        hits.append(
+            SearchHit(notebook_id, run_id, title, answer_snippet(snippet), "question_or_answer")
+        )
     seen = {(h.run_id, h.where) for h in hits}
     # the best pages first (ranking alone is cheap), then snippets of those only: a
     # snippet reads its whole page, and a common word matches every page of the store

@@ -100,3 +100,21 @@ def test_the_search_command_with_no_notebooks_yet_finds_nothing_and_creates_none
     assert code == 1
     assert "nothing for this query" in capsys.readouterr().err
     assert not (empty / "notebooks.db").exists() and not any(empty.glob("*.db"))
+
+
+def test_an_answer_snippet_shows_the_boxed_answer_and_citations_as_a_reader_would(store):
+    from ii_desktop.agent.events import Answer, RunFinished, RunStarted
+    from ii_desktop.notebooks.search import answer_snippet
+
+    nb = store.create("Rivers")
+    answer = "The Seine is 777 km long [https://www.river-atlas.example/seine]. $\\boxed{777 km}$"
+    events = [
+        RunStarted("run-seine", "How long is the Seine?", "short"),
+        Answer("run-seine", answer),
+        RunFinished("run-seine", "answered", answer, boxed="777 km"),
+    ]
+    record(store, nb.id, events)
+    (hit,) = [h for h in store.search("Seine") if h.run_id == "run-seine"]
+    assert hit.snippet == "The Seine is 777 km long [river-atlas.example]. 777 km"
+    # only a whole bracketed URL is shortened; other brackets and text stay as written
+    assert answer_snippet("a [note] and [not a url] stay") == "a [note] and [not a url] stay"
