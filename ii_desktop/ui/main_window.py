@@ -368,6 +368,7 @@ class MainWindow(WindowMenus, EngineStartup, DropHandling, QMainWindow):
             self.notebook_id = active.notebook_id
             self.sidebar.refresh(select_id=active.notebook_id)
         self.run_finished.emit(active)
+        self.use_pending_model()  # one the model manager made the default meanwhile
 
     def composer_edit(self, question: str, mode: str) -> None:
         self.composer.set_question(question, mode)

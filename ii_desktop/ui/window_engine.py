@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # the research core loads after the window is shown
 
     from ii_desktop.engine.base import Engine
     from ii_desktop.research import ResearchSession
+    from ii_desktop.research.session import ActiveRun
     from ii_desktop.ui.composer import Composer
     from ii_desktop.ui.conversation import ConversationView
     from ii_desktop.ui.first_run import FirstRunPage
@@ -72,6 +73,7 @@ class EngineStartup(_Base):
         pages: QStackedWidget
         research_page: QWidget
         first_run: FirstRunPage
+        active: ActiveRun | None
 
         def show_problem(self, message: str, rich: bool = False) -> None: ...
 
@@ -197,19 +199,39 @@ class EngineStartup(_Base):
         dialog.show()  # a default it chooses reaches use_model through watch_models
         return dialog
 
+    def model_made_default(self, path: str) -> None:
+        """The model manager made ``path`` the default: use it now, or, while a question
+        is being researched, once that run ends (switching engines would stop it)."""
+        if self.active is not None and not self.active.done():
+            self._pending_model = path
+            name = path.rstrip("/").rsplit("/", 1)[-1]
+            self.statusBar().showMessage(
+                f"{name} is ready; the window uses it once this question is answered"
+            )
+            return
+        self._pending_model = None
+        self.use_model(path)
+
+    def use_pending_model(self) -> None:
+        """After a run: the model the manager made the default while it ran."""
+        path = getattr(self, "_pending_model", None)
+        if path is not None:
+            self._pending_model = None
+            self.use_model(path)
+
     def unwatch_models(self) -> None:
         from ii_desktop.ui import model_manager
 
         if getattr(self, "_models_watched", False):
             self._models_watched = False
-            model_manager.hub().default_changed.disconnect(self.use_model)
+            model_manager.hub().default_changed.disconnect(self.model_made_default)
 
     def watch_models(self) -> None:
         """Use each model the model manager makes the default, whether or not its window
         is open, and continue the downloads that quitting cut off."""
         from ii_desktop.ui import model_manager
 
-        model_manager.hub().default_changed.connect(self.use_model)
+        model_manager.hub().default_changed.connect(self.model_made_default)
         self._models_watched = True
         jobs = model_manager.resume_interrupted(self._paths)
         if jobs:

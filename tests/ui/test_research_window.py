@@ -507,3 +507,23 @@ def test_a_citation_whose_page_lacks_its_facts_is_weak_in_the_window(qtbot, serv
     assert "[1*]" in view.answer_view.toPlainText()
     assert "may not support what cites it" in view.sources_label.text()
     assert "may not say this" in view.citation_tip(1)
+
+
+def test_a_model_made_default_mid_run_is_used_once_the_run_ends(qtbot, servers, monkeypatch):
+    from ii_desktop.ui import model_manager
+
+    pages, _ = servers
+    answer = "The Seine is long. " * 100
+    window, _ = make_window(qtbot, servers, turns(pages.url("/seine"), answer), delay=0.005)
+    used: list[str] = []
+    monkeypatch.setattr(MainWindow, "use_model", lambda self, path: used.append(path))
+    with qtbot.waitSignal(window.run_finished, timeout=30000) as done:
+        window.ask("How long is the Seine?")
+        qtbot.waitUntil(lambda: window.live_view is not None, timeout=10000)
+        model_manager.hub().default_changed.emit("/models/II-Search-4B-4bit")
+        assert used == []  # switching engines now would stop the run
+        assert "II-Search-4B-4bit is ready" in window.statusBar().currentMessage()
+    assert done.args[0].finished.reason == "answered"
+    assert used == ["/models/II-Search-4B-4bit"]
+    model_manager.hub().default_changed.emit("/models/other")  # no run: at once
+    assert used[-1] == "/models/other"
