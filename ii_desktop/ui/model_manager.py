@@ -627,6 +627,11 @@ class ModelManager(QDialog):
         busy = job is not None and not job.finished
         for widget in (self.progress, self.progress_label, self.cancel_button):
             widget.setVisible(busy)
+        self.empty.setText(
+            "No models on this Mac yet: this one is listed when it has arrived."
+            if busy
+            else "No models on this Mac yet: download one below."
+        )
         self._update_buttons()
         if job is None:
             return

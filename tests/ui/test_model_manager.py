@@ -60,6 +60,7 @@ def test_download_then_a_4_bit_copy_becomes_the_default(qtbot, hub):
     dialog.repo.setText(REPO)
     dialog.download()
     assert dialog.progress.isVisible() and dialog.cancel_button.isVisible()
+    assert "listed when it has arrived" in dialog.empty.text()  # not "download one below"
     wait_idle(qtbot, dialog)
     assert "Downloaded to" in dialog.message.text()
     qtbot.waitUntil(lambda: any(r.startswith("Tiny-MLX") for r in rows(dialog)))
