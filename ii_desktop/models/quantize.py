@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import os
 import shutil
 import threading
 from collections.abc import Callable
@@ -113,18 +114,27 @@ def quantize_model(
             f"{format_size(free)} is free; free some space and try again."
         )
     stage("converting", f"quantizing {params:,} parameters to {bits} bits", 2)
+    # written beside DEST and renamed once checked: a copy cut off midway (the app quit,
+    # the power went) never stands in DEST looking finished
+    work = out.with_name(f".{out.name}.partial")
+    shutil.rmtree(work, ignore_errors=True)  # what an earlier cut-off try left
     try:
-        _convert(folder.path, out, bits, group_size)
+        _convert(folder.path, work, bits, group_size)
         stage("verifying", f"checking {out.name}", 3)
-        result = inspect_model(str(out))
+        result = inspect_model(str(work))
         if quantization_of(result.config) != {"bits": bits, "group_size": group_size}:
             raise QuantizeError(f"{out.name} was written without {bits}-bit weights.")
         if verify_load:
-            _load_once(out)
-        stage("done", f"{out} ({format_size(sum(f.stat().st_size for f in out.iterdir()))})", 4)
+            _load_once(work, out.name)
+        if stop.is_set():  # a last chance to stop
+            raise QuantizeCancelled("Quantization stopped; nothing was kept.")
+        os.replace(work, out)
     except BaseException:
-        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
         raise
+    if progress is not None:  # the copy is whole now: no stopping it any more
+        size = format_size(sum(f.stat().st_size for f in out.iterdir()))
+        progress(QuantizeProgress("done", f"{out} ({size})", 4))
     return out
 
 
@@ -146,11 +156,11 @@ def _convert(src: Path, out: Path, bits: int, group_size: int) -> None:
             log.debug("converter: %s", line)
 
 
-def _load_once(out: Path) -> None:
+def _load_once(out: Path, name: str) -> None:
     from mlx_lm import load  # noqa: TID251
 
     try:
         load(str(out))
     except Exception as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise QuantizeError(f"The quantized copy {out.name} does not load: {first}") from None
+        raise QuantizeError(f"The quantized copy {name} does not load: {first}") from None

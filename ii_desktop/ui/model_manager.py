@@ -166,13 +166,18 @@ def _after(job: Job) -> None:
             else:  # refused before anything arrived: nothing to resume
                 _clear_state(job.paths, job.folder)
             return
-        _clear_state(job.paths, job.folder)
-        if job.then_copy_bits is not None:
-            try:
-                job.next = start_copy(job.paths, job.folder, job.then_copy_bits)
-            except AppError as exc:
-                job.next_error = exc.message
+        if job.then_copy_bits is None:
+            _clear_state(job.paths, job.folder)
+            return
+        # the state stays until the copy ends: quitting mid-copy starts it again next time
+        try:
+            job.next = start_copy(job.paths, job.folder, job.then_copy_bits)
+        except AppError as exc:
+            job.next_error = exc.message
+            _clear_state(job.paths, job.folder)
         return
+    if job.source is not None:  # the copy a download went on into has ended, one way or another
+        _clear_state(job.paths, job.source)
     if job.error is None:
         path = str(job.result)
         try:

@@ -61,6 +61,42 @@ def test_a_full_disk_refuses_and_leaves_nothing(tiny_model_dir, tmp_path, monkey
     assert not (tmp_path / "q").exists()
 
 
+def test_the_copy_is_written_aside_and_appears_whole_or_not_at_all(
+    tiny_model_dir, tmp_path, monkeypatch
+):
+    dest = tmp_path / "q4"
+    stale = tmp_path / ".q4.partial"  # what a try cut off by quitting left
+    stale.mkdir()
+    (stale / "model.safetensors").write_bytes(b"half a file")
+    seen: list[bool] = []
+    real = qz._convert
+
+    def watched(src, out, bits, group_size):
+        seen.append(dest.exists())
+        assert not out.exists(), "the stale partial copy was cleared first"
+        real(src, out, bits, group_size)
+
+    monkeypatch.setattr(qz, "_convert", watched)
+    assert quantize_model(str(tiny_model_dir), dest, 4, verify_load=False) == dest
+    assert seen == [False] and not stale.exists()
+    assert model_info(str(dest)).quantization == {"bits": 4, "group_size": 64}
+
+    # stopped after converting: nothing in DEST, nothing left aside
+    import threading
+
+    stop = threading.Event()
+
+    def then_stop(src, out, bits, group_size):
+        real(src, out, bits, group_size)
+        stop.set()
+
+    monkeypatch.setattr(qz, "_convert", then_stop)
+    other = tmp_path / "q8"
+    with pytest.raises(qz.QuantizeCancelled):
+        quantize_model(str(tiny_model_dir), other, 8, cancel=stop, verify_load=False)
+    assert not other.exists() and not (tmp_path / ".q8.partial").exists()
+
+
 def test_an_already_quantized_model_is_refused(tiny_model_dir, tmp_path):
     out = quantize_model(str(tiny_model_dir), tmp_path / "q4", 4, verify_load=False)
     with pytest.raises(QuantizeError, match="already quantized"):

@@ -163,9 +163,13 @@ def test_eight_bit_copies_are_offered_only_with_32_gb_or_more(qtbot, hub, monkey
 
 def test_the_copy_follows_the_download_with_the_window_closed(qtbot, hub):
     dialog = open_manager(qtbot)
+    state = model_manager._state_file(app_paths(), app_paths().models_dir / "Tiny-MLX")
     with qtbot.waitSignal(model_manager.hub().default_changed, timeout=120000) as made:
         job = dialog.download(REPO)
         dialog.close()  # nobody watches: the download still goes on into the copy
+        qtbot.waitUntil(lambda: job.next is not None, timeout=60000)
+        # kept while the copy runs: quitting now would make the copy again next time
+        assert state.exists() and '"stopped": false' in state.read_text()
     assert job.next is not None and job.next.kind == "quantize"
     copy = made.args[0]
     assert copy.endswith("Tiny-4bit")
