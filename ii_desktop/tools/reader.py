@@ -8,7 +8,11 @@ it). Votes are counted per block of the page (``reader_blocks``):
 - blocks both extractors keep form the core of the article;
 - a block only one keeps is taken when it lies inside the core, or next to it and
   reads like prose (a lede one extractor skipped, a list the other dropped);
-- titles, bylines, captions, "Advertisement" and link-only lines are dropped anyway.
+- titles, bylines, captions, photo credits, teasers for other pages, "Advertisement"
+  and link-only lines are dropped anyway, and so is a heading or lead-in line left
+  dangling at the end;
+- when the vote keeps far less than one extractor found (directory pages, table
+  layouts), that extractor's blocks are taken instead.
 
 When the vote finds too little (a page that is not an article), every prose block of
 the pruned page is kept instead.
@@ -49,7 +53,13 @@ _NOISE_START = re.compile(
     r"^(?:read more|read also|also read|see also|more:|sign up|subscribe\b|follow us|"
     r"click here|(?:photos?|image|picture|credit|source|foto|bild|quelle)\s*:|getty images|"
     r"©|copyright\b|all rights reserved|skip to|back to top|"
-    r"(?:updated|posted|published|last updated)\s*(?::|on\b|at\b|\d))",
+    r"(?:updated|posted|published|last updated)\s*(?::|on\b|at\b|\d)|"
+    # teasers for other pages, in the languages of the pages the app reads most
+    r"(?:lesen sie auch|lies auch|schon gelesen|mehr zum thema|mehr themen|weitere artikel|"
+    r"auch interessant|das könnte (?:dich|sie) auch interessieren|vorschau auf|"
+    r"à lire aussi|lire aussi|voir aussi|leer más|lee también|notas relacionadas)\b|"
+    r"(?:follow|like) (?:us|[\w .]{1,40}) on (?:twitter|facebook|instagram)|"
+    r"(?:download|get) (?:the|our) [\w .]{1,40} apps?\b)",
     re.IGNORECASE,
 )
 # ...or by being nothing but a label.
@@ -57,6 +67,12 @@ _NOISE_LINE = re.compile(
     r"^(?:advertisement|advertising|anzeige|werbung|publicité|publicidad|pubblicità|реклама|"
     r"sponsored(?: content)?|share(?: this(?: story| article)?)?|related(?: articles| stories)?|"
     r"recommended(?: for you)?|loading|print|email|tweet)\W*$",
+    re.IGNORECASE,
+)
+# A photo credit on a line of its own: an agency or a stock library, a slash between names.
+_CREDIT = re.compile(
+    r"(?:getty ?images|istock(?:photo)?(?:\.com)?|shutterstock|imago|picture[ -]alliance|"
+    r"\bdpa\b|\bafp\b|\breuters\b|\bap photo\b|\bkeystone\b|\bepa\b|bestimage)",
     re.IGNORECASE,
 )
 _BYLINE = re.compile(
@@ -73,7 +89,16 @@ MIN_ARTICLE_CHARS = 250  # below this the vote has probably missed the article
 # parse grows with the tree, and no article needs more (a long encyclopedia page has
 # about 30,000, most of them reference links at the end).
 MAX_ELEMENTS = 30_000
+# Text both extractors left out, between kept blocks, that still does not end the article
+# (a reply box between two posts, a caption between paragraphs), in words.
+_MAX_GAP_WORDS = 40
 _SCOPE_PARAGRAPH = 80  # characters for a paragraph to count towards the scope
+# The scope is this many levels above the deepest element holding most long paragraphs:
+# a lede, a teaser or a summary box often sits a few levels outside the body's container.
+_SCOPE_LEVELS_UP = 5
+# When the vote keeps less than this share of what one extractor found, it is replaced
+# by that extractor's blocks.
+_SHORTFALL = 0.5
 
 
 @dataclass(frozen=True)
@@ -261,6 +286,8 @@ def _is_noise(block: Block, norm: str, titles: set[str], meta: PageMeta) -> bool
         return True
     if words <= 4 and _NOISE_LINE.match(text):
         return True
+    if words <= 8 and _CREDIT.search(text) and not _SENTENCE_END.search(text):
+        return True
     if words < 14 and _DATE_LIKE.search(text) and not _SENTENCE_END.search(text):
         return True
     if meta.byline and words < 12 and meta.byline.lower() in text.lower():
@@ -296,7 +323,32 @@ def select_blocks(
         found = sum(len(x) for x in trafilatura.lines)
         chosen = trafilatura if found >= MIN_ARTICLE_CHARS else readability
         keep = [chosen.has(n) and not noise[i] for i, n in enumerate(norms)]
-    return [b for b, k in zip(blocks, keep, strict=True) if k]
+    # a vote that kept far less than either extractor found has lost the article's
+    # thread (a directory page, a table layout): take the larger extractor's blocks
+    kept_chars = _chars(blocks, keep)
+    best_chars = kept_chars
+    for extractor in (readability, trafilatura):
+        mine = [extractor.has(n) and not noise[i] for i, n in enumerate(norms)]
+        chars = _chars(blocks, mine)
+        if chars * _SHORTFALL > kept_chars and chars > best_chars:
+            keep, best_chars = mine, chars
+    kept = [b for b, k in zip(blocks, keep, strict=True) if k]
+    while kept and _is_dangling(kept[-1]):
+        kept.pop()
+    return kept
+
+
+def _chars(blocks: Sequence[Block], keep: Sequence[bool]) -> int:
+    return sum(len(b.text) for b, k in zip(blocks, keep, strict=True) if k)
+
+
+def _is_dangling(block: Block) -> bool:
+    """A heading or lead-in line with nothing after it: the start of the next section
+    of the page (related links, a contact box), not the end of the article."""
+    if block.kind == "h":
+        return True
+    words = block.text.count(" ") + 1
+    return words <= 8 and block.text.endswith((":", "?"))
 
 
 def _fallback(kept: list[Block], blocks: Sequence[Block], meta: PageMeta) -> list[Block]:
@@ -330,8 +382,12 @@ def article_scope(root: HtmlElement) -> HtmlElement:
         return root
     holders = [el for el, w in weight.items() if w >= 0.8 * total]
     best = max(holders, key=lambda el: depth[el])
-    parent = best.getparent()
-    container = parent if parent is not None else best
+    container = best
+    for _ in range(_SCOPE_LEVELS_UP):
+        parent = container.getparent()
+        if parent is None:
+            break
+        container = parent
     if container.tag in ("html", "body"):
         return root
     doc = lxml.html.document_fromstring("<html><body></body></html>", parser=_parser())
@@ -350,14 +406,21 @@ def _extend(
 ) -> None:
     """Grow the core outwards over adjacent prose one extractor kept."""
     pending: list[int] = []  # headings and short lines, kept only if prose follows
+    gap = 0  # words of real text both extractors left out since the last kept block
     for i in order:
         block = blocks[i]
         if noise[i]:
             continue
         if votes[i] == 0:
-            if block.text.count(" ") >= 4:
-                return  # real text both extractors left out: the article ends here
+            words = block.text.count(" ") + 1
+            if words >= 5:
+                gap += words
+                if gap > _MAX_GAP_WORDS:
+                    return  # more text both extractors left out: the article ends here
             continue
+        if gap and not _is_prose(block):
+            continue  # past a gap, only prose carries the article on
+        gap = 0
         if _is_prose(block) or (order.step < 0 and block.kind == "h" and keep[i + 1]):
             for j in pending:
                 keep[j] = True

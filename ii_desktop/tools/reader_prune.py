@@ -5,11 +5,15 @@ lists, captions and bylines are recognised by tag, ARIA role, hidden state and t
 words in their ``class`` and ``id``. Pruning first makes both extractors faster (a
 smaller tree) and more precise. One safety rule: an element holding most of the page's
 long paragraphs is never removed, whatever its class says (WordPress puts words like
-``has-sidebar`` on the element that wraps everything).
+``has-sidebar`` on the element that wraps everything), and neither is a form, table or
+section holding most of the page's text (ASP.NET pages put all of it in one ``<form>``).
+An article's own ``<header>`` (headline and lede) stays, and an element named as a
+caption goes only when it is short, follows a picture and credits it.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from lxml.html import HtmlElement
@@ -18,6 +22,9 @@ DROP_TAGS = frozenset(
     "script style noscript template svg iframe form button input select textarea nav "
     "object embed canvas video audio dialog figcaption aside header footer".split()
 )
+# Elements that wrap a whole page on some sites; one holding most of its text stays.
+WRAPPERS = frozenset(("form", "div", "table", "td", "section", "header", "aside"))
+WRAPPER_SHARE = 0.6
 KEEP_ALWAYS = frozenset(("html", "body", "main", "article"))
 DROP_ROLES = frozenset(
     "navigation banner contentinfo complementary search dialog alertdialog menu menubar "
@@ -31,7 +38,7 @@ _WORDS = frozenset(
     newsletter newsletters subscribe subscription signup paywall metered regwall share sharing
     shares social sharedaddy addthis shariff related recirc recommended recommendations
     outbrain taboola sidebar widget widgets rail breadcrumb breadcrumbs modal popup overlay
-    byline dateline bio author meta tags tagged topics caption credit credits pullquote
+    byline dateline bio meta tags tagged topics credit credits pullquote
     skip navigation nav menu toc pagination pager toolbar tools print feedback affiliate
     disclosure dek subtitle standfirst kicker trending popular mostread ticker announcement
     masthead colophon footer header copyright
@@ -47,6 +54,19 @@ _JOINED = re.compile(
 _SPLIT = re.compile(r"[^a-z0-9]+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _LONG_P = 100  # characters: a real paragraph, not a teaser line
+_CAPTION_CHARS = 400  # longer than any caption
+_PICTURES = ("img", "picture", "video", "figure")
+# a caption that credits its picture is the picture's furniture; one that only describes
+# it, annotators of full-text benchmarks count as text
+_PHOTO_CREDIT = re.compile(
+    r"\b(?:photo|photograph|picture|image|foto|bild)s?\s*(?::|by\b|courtesy\b|credit\b)|"
+    r"getty|reuters|\bafp\b|\bap\b|shutterstock|istock",
+    re.IGNORECASE,
+)
+
+
+def _is_caption_name(value: str) -> bool:
+    return "caption" in value.lower()
 
 
 def is_boilerplate_name(value: str) -> bool:
@@ -70,13 +90,37 @@ def _should_drop(el: HtmlElement) -> bool:
     tag = el.tag
     if tag in KEEP_ALWAYS:
         return False
+    if tag == "header" and _in_article(el):
+        return False  # an article's own header: its headline and lede
     if tag in DROP_TAGS or _is_hidden(el):
         return True
     role = el.get("role")
     if role and role.lower() in DROP_ROLES:
         return True
     names = " ".join(v for v in (el.get("class"), el.get("id")) if v)
-    return bool(names) and is_boilerplate_name(names)
+    if not names:
+        return False
+    if is_boilerplate_name(names):
+        return True
+    # a caption is a line or two under a picture; a "caption" element holding much more is
+    # a template's mistake around the article itself
+    return (
+        _is_caption_name(names)
+        and len(el.text_content()) < _CAPTION_CHARS
+        and _follows_a_picture(el)
+        and bool(_PHOTO_CREDIT.search(el.text_content()))
+    )
+
+
+def _follows_a_picture(el: HtmlElement) -> bool:
+    for before in itertools.islice(el.itersiblings(preceding=True), 1):
+        if before.tag in _PICTURES or any(True for _ in before.iter(*_PICTURES)):
+            return True
+    return False
+
+
+def _in_article(el: HtmlElement) -> bool:
+    return any(a.tag in ("article", "main") for a in el.iterancestors())
 
 
 def prune(root: HtmlElement) -> HtmlElement:
@@ -85,6 +129,7 @@ def prune(root: HtmlElement) -> HtmlElement:
         p for p in root.iter("p") if len(p.text_content()) >= _LONG_P and not _is_hidden(p)
     }
     total = sum(len(p.text_content()) for p in long_paragraphs)
+    page_chars = _text_chars(root)
     doomed: list[HtmlElement] = []
     skip_below: set[HtmlElement] = set()
     for el in root.iter():
@@ -96,7 +141,7 @@ def prune(root: HtmlElement) -> HtmlElement:
         if parent is not None and parent in skip_below:
             skip_below.add(el)  # already going with its ancestor
             continue
-        if _should_drop(el) and not _holds_article(el, long_paragraphs, total):
+        if _should_drop(el) and not _holds_article(el, long_paragraphs, total, page_chars):
             doomed.append(el)
             skip_below.add(el)
     for el in doomed:
@@ -104,7 +149,15 @@ def prune(root: HtmlElement) -> HtmlElement:
     return root
 
 
-def _holds_article(el: HtmlElement, long_paragraphs: set[HtmlElement], total: int) -> bool:
+def _text_chars(el: HtmlElement) -> int:
+    return sum(len(t.strip()) for t in el.itertext())
+
+
+def _holds_article(
+    el: HtmlElement, long_paragraphs: set[HtmlElement], total: int, page_chars: int
+) -> bool:
+    if el.tag in WRAPPERS and page_chars and _text_chars(el) >= WRAPPER_SHARE * page_chars:
+        return True  # a form or section around the whole page (ASP.NET pages, old layouts)
     if not total:
         return False
     inside = sum(len(p.text_content()) for p in el.iter("p") if p in long_paragraphs)
