@@ -321,6 +321,9 @@ def _register_manager(sub: Any) -> None:
         "outside it) and say how much space that freed.",
     )
     remove.add_argument("name", metavar="NAME")
+    remove.add_argument(
+        "-y", "--yes", action="store_true", help="do not ask first (in a terminal it asks)"
+    )
     remove.set_defaults(handler=_remove)
 
 
@@ -535,6 +538,11 @@ def _remove(args: argparse.Namespace) -> int:
     if not target.is_dir():
         raise UsageError(f"No model named {args.name} in {root}.")
     freed = folder_size(target)
+    if sys.stdin.isatty() and not args.yes:
+        print(f"Remove {target.name} ({format_size(freed)})? [y/N] ", end="", flush=True)
+        if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+            print(f"Kept {target.name}.")
+            return 0
     shutil.rmtree(target)
     print(f"Removed {target.name} ({format_size(freed)} freed).")
     settings = saved_settings(args, paths)

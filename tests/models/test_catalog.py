@@ -90,7 +90,24 @@ def test_remove_only_inside_the_models_folder(places, capsys, tmp_path, data_dir
     assert outside.is_dir()
     assert main(["model", "default", "tiny"]) == 0
     capsys.readouterr()
-    assert main(["model", "remove", "tiny"]) == 0
+    # in a terminal it asks first, and anything but yes keeps the model
+    answers = iter(["\n", "y\n"])
+
+    class Terminal:
+        def isatty(self) -> bool:
+            return True
+
+        def readline(self) -> str:
+            return next(answers)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("sys.stdin", Terminal())
+        assert main(["model", "remove", "tiny"]) == 0
+        assert "Remove tiny (" in capsys.readouterr().out and (places / "tiny").is_dir()
+        assert main(["model", "remove", "tiny"]) == 0
+    assert not (places / "tiny").exists()
+    shutil.copytree(outside, places / "tiny")  # back again, removed without asking
+    assert main(["model", "remove", "tiny", "--yes"]) == 0
     out = capsys.readouterr().out
     assert "Removed tiny (" in out and "MiB freed" in out and "was the default" in out
     assert not (places / "tiny").exists()
