@@ -8,9 +8,6 @@ event.set()                 # honoured between stages (the conversion itself run
 
 from __future__ import annotations
 
-import contextlib
-import io
-import logging
 import os
 import shutil
 import threading
@@ -22,8 +19,6 @@ from typing import Literal
 from ii_desktop.core.errors import ModelError, UsageError
 from ii_desktop.engine.model_files import inspect_model
 from ii_desktop.models.info import format_size, parameter_count, quantization_of
-
-log = logging.getLogger(__name__)
 
 BITS_CHOICES = (4, 8)
 GROUP_SIZES = (32, 64, 128)
@@ -139,28 +134,20 @@ def quantize_model(
 
 
 def _convert(src: Path, out: Path, bits: int, group_size: int) -> None:
-    # mlx stays out of the core (TID251); the model manager is the one other place
-    # that runs it, always inside this function.
-    from mlx_lm import convert  # noqa: TID251
+    from ii_desktop.engine.convert import convert_quantized
 
-    # the converter prints its own "[INFO] ..." lines; ours are the stages above
-    said = io.StringIO()
     try:
-        with contextlib.redirect_stdout(said):
-            convert(str(src), str(out), quantize=True, q_bits=bits, q_group_size=group_size)
+        convert_quantized(src, out, bits, group_size)
     except Exception as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise QuantizeError(f"Could not quantize {src.name}: {first}") from None
-    finally:
-        for line in said.getvalue().splitlines():
-            log.debug("converter: %s", line)
 
 
 def _load_once(out: Path, name: str) -> None:
-    from mlx_lm import load  # noqa: TID251
+    from ii_desktop.engine.convert import load_once
 
     try:
-        load(str(out))
+        load_once(out)
     except Exception as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise QuantizeError(f"The quantized copy {name} does not load: {first}") from None
