@@ -125,6 +125,9 @@ QTextBrowser, QPlainTextEdit#reasoning {{ background: transparent; border: none;
 QPlainTextEdit#reasoning {{ color: {c.muted}; }}
 QScrollArea {{ border: none; background: transparent; }}
 QStatusBar {{ color: {c.muted}; }}
+QMenuBar {{ background: {c.window}; border-bottom: 1px solid {c.border}; }}
+QMenuBar::item {{ background: transparent; padding: 3px 8px; }}
+QMenuBar::item:selected {{ background: {c.surface}; border-radius: 4px; }}
 QSplitter::handle {{ background: {c.border}; width: 1px; }}
 QTabWidget::pane {{ border: 1px solid {c.border}; border-radius: 6px; }}
 QComboBox {{ padding-right: 26px; }}

@@ -276,6 +276,9 @@ def test_the_theme_switch_restyles_the_window(qtbot, servers):
         theme.force_scheme(True)
         window.apply_theme()
         assert theme.DARK.window in window.styleSheet()
+        # the menu bar (in the window off the Mac) turns dark too, not light with light text
+        corner = window.menuBar().grab().toImage().pixelColor(2, 2)
+        assert corner.lightness() < 80, corner.name()
         view = window.conversation.views[-1]
         assert theme.DARK.muted in view.sources_label.text()
         theme.force_scheme(False)
