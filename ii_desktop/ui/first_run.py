@@ -352,7 +352,7 @@ QPlainTextEdit#command {{
         """Say what the model manager is doing (a download, a copy) while it does it."""
         if not self.isVisible():
             return
-        from ii_desktop.ui.model_manager import describe_progress, running_jobs
+        from ii_desktop.ui.model_jobs import describe_progress, running_jobs
 
         jobs = running_jobs()
         if not jobs:

@@ -220,20 +220,20 @@ class EngineStartup(_Base):
             self.use_model(path)
 
     def unwatch_models(self) -> None:
-        from ii_desktop.ui import model_manager
+        from ii_desktop.ui import model_jobs
 
         if getattr(self, "_models_watched", False):
             self._models_watched = False
-            model_manager.hub().default_changed.disconnect(self.model_made_default)
+            model_jobs.hub().default_changed.disconnect(self.model_made_default)
 
     def watch_models(self) -> None:
         """Use each model the model manager makes the default, whether or not its window
         is open, and continue the downloads that quitting cut off."""
-        from ii_desktop.ui import model_manager
+        from ii_desktop.ui import model_jobs
 
-        model_manager.hub().default_changed.connect(self.model_made_default)
+        model_jobs.hub().default_changed.connect(self.model_made_default)
         self._models_watched = True
-        jobs = model_manager.resume_interrupted(self._paths)
+        jobs = model_jobs.resume_interrupted(self._paths)
         if jobs:
             names = ", ".join(job.name for job in jobs)
             self.statusBar().showMessage(

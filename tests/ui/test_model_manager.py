@@ -7,8 +7,9 @@ import pytest
 
 from ii_desktop.core.settings import app_paths, load_settings
 from ii_desktop.engine.tiny_model import build_tiny_model
-from ii_desktop.ui import model_manager, widgets
-from ii_desktop.ui.model_manager import ModelManager, describe_progress
+from ii_desktop.ui import model_jobs, model_manager, widgets
+from ii_desktop.ui.model_jobs import describe_progress
+from ii_desktop.ui.model_manager import ModelManager
 from tests.models.hub import FakeHub, HubFile
 
 REPO = "acme/Tiny-MLX"
@@ -105,7 +106,7 @@ def test_a_stopped_download_resumes_even_after_the_window_closed(qtbot, hub):
     wait_idle(qtbot, again)
     assert "Downloaded to" in again.message.text()
     assert not any("download unfinished" in r for r in rows(again))
-    assert model_manager.running_jobs() == []
+    assert model_jobs.running_jobs() == []
 
 
 def test_a_bad_repo_id_is_said_in_one_line(qtbot, hub):
@@ -163,8 +164,8 @@ def test_eight_bit_copies_are_offered_only_with_32_gb_or_more(qtbot, hub, monkey
 
 def test_the_copy_follows_the_download_with_the_window_closed(qtbot, hub):
     dialog = open_manager(qtbot)
-    state = model_manager._state_file(app_paths(), app_paths().models_dir / "Tiny-MLX")
-    with qtbot.waitSignal(model_manager.hub().default_changed, timeout=120000) as made:
+    state = model_jobs.state_file(app_paths(), app_paths().models_dir / "Tiny-MLX")
+    with qtbot.waitSignal(model_jobs.hub().default_changed, timeout=120000) as made:
         job = dialog.download(REPO)
         dialog.close()  # nobody watches: the download still goes on into the copy
         qtbot.waitUntil(lambda: job.next is not None, timeout=60000)
@@ -174,7 +175,7 @@ def test_the_copy_follows_the_download_with_the_window_closed(qtbot, hub):
     copy = made.args[0]
     assert copy.endswith("Tiny-4bit")
     assert load_settings(app_paths()).engine.model_path == copy
-    assert not model_manager._state_file(app_paths(), app_paths().models_dir / "Tiny-MLX").exists()
+    assert not model_jobs.state_file(app_paths(), app_paths().models_dir / "Tiny-MLX").exists()
 
 
 def _partial_download(qtbot, hub) -> None:
@@ -192,27 +193,27 @@ def _partial_download(qtbot, hub) -> None:
 def test_a_download_cut_off_by_quitting_resumes_at_the_next_start(qtbot, hub):
     _partial_download(qtbot, hub)
     folder = app_paths().models_dir / "Tiny-MLX"
-    state = model_manager._state_file(app_paths(), folder)
+    state = model_jobs.state_file(app_paths(), folder)
     assert '"stopped": true' in state.read_text()
-    assert model_manager.resume_interrupted(app_paths()) == []  # the user's Stop is kept
+    assert model_jobs.resume_interrupted(app_paths()) == []  # the user's Stop is kept
 
     # quitting mid-download leaves the state unstopped, as it was while running
     state.write_text(state.read_text().replace('"stopped": true', '"stopped": false'))
-    with qtbot.waitSignal(model_manager.hub().default_changed, timeout=120000) as made:
-        [job] = model_manager.resume_interrupted(app_paths())
+    with qtbot.waitSignal(model_jobs.hub().default_changed, timeout=120000) as made:
+        [job] = model_jobs.resume_interrupted(app_paths())
         assert job.name == REPO and job.then_copy_bits == 4
     total = sum(f.size for f in job.result.plan.files)
     assert job.result.downloaded_bytes < total  # what arrived before was kept
     assert made.args[0].endswith("Tiny-4bit")
     assert not state.exists()
-    assert model_manager.resume_interrupted(app_paths()) == []
+    assert model_jobs.resume_interrupted(app_paths()) == []
 
 
 def test_the_window_resumes_at_start_and_uses_the_copy_it_makes(qtbot, hub, monkeypatch):
     from ii_desktop.ui.main_window import MainWindow
 
     _partial_download(qtbot, hub)
-    state = model_manager._state_file(app_paths(), app_paths().models_dir / "Tiny-MLX")
+    state = model_jobs.state_file(app_paths(), app_paths().models_dir / "Tiny-MLX")
     state.write_text(state.read_text().replace('"stopped": true', '"stopped": false'))
     used: list[str] = []
     monkeypatch.setattr(MainWindow, "use_model", lambda self, path: used.append(path))
@@ -231,7 +232,7 @@ def test_the_window_resumes_at_start_and_uses_the_copy_it_makes(qtbot, hub, monk
     qtbot.waitUntil(lambda: not card.download_status.isVisible(), timeout=10000)
     assert card.download_button.text() == "Download…"
     window.close()
-    model_manager.hub().default_changed.emit("/elsewhere")  # a closed window stops listening
+    model_jobs.hub().default_changed.emit("/elsewhere")  # a closed window stops listening
     assert len(used) == 1
 
 
@@ -245,17 +246,17 @@ def test_a_refused_download_is_not_retried_at_the_next_start(qtbot, hub):
     assert job.error is not None and dialog.message.text()  # the dialog says why
     assert "Traceback" not in dialog.message.text()
     assert not (app_paths().models_dir / "No-Such-Model").exists()
-    assert model_manager.resume_interrupted(app_paths()) == []
+    assert model_jobs.resume_interrupted(app_paths()) == []
 
 
 def test_a_removed_partial_download_is_not_resumed(qtbot, hub):
     _partial_download(qtbot, hub)
     folder = app_paths().models_dir / "Tiny-MLX"
-    state = model_manager._state_file(app_paths(), folder)
+    state = model_jobs.state_file(app_paths(), folder)
     assert state.exists()
     dialog = open_manager(qtbot)
     qtbot.waitUntil(lambda: any(r.startswith("Tiny-MLX") for r in rows(dialog)), timeout=10000)
     select(dialog, "Tiny-MLX")
     dialog.remove_selected()
     assert not folder.exists() and not state.exists()
-    assert model_manager.resume_interrupted(app_paths()) == []
+    assert model_jobs.resume_interrupted(app_paths()) == []

@@ -513,7 +513,7 @@ def test_a_citation_whose_page_lacks_its_facts_is_weak_in_the_window(qtbot, serv
 
 
 def test_a_model_made_default_mid_run_is_used_once_the_run_ends(qtbot, servers, monkeypatch):
-    from ii_desktop.ui import model_manager
+    from ii_desktop.ui import model_jobs
 
     pages, _ = servers
     answer = "The Seine is long. " * 100
@@ -523,10 +523,10 @@ def test_a_model_made_default_mid_run_is_used_once_the_run_ends(qtbot, servers, 
     with qtbot.waitSignal(window.run_finished, timeout=30000) as done:
         window.ask("How long is the Seine?")
         qtbot.waitUntil(lambda: window.live_view is not None, timeout=10000)
-        model_manager.hub().default_changed.emit("/models/II-Search-4B-4bit")
+        model_jobs.hub().default_changed.emit("/models/II-Search-4B-4bit")
         assert used == []  # switching engines now would stop the run
         assert "II-Search-4B-4bit is ready" in window.statusBar().currentMessage()
     assert done.args[0].finished.reason == "answered"
     assert used == ["/models/II-Search-4B-4bit"]
-    model_manager.hub().default_changed.emit("/models/other")  # no run: at once
+    model_jobs.hub().default_changed.emit("/models/other")  # no run: at once
     assert used[-1] == "/models/other"
